@@ -1,0 +1,1 @@
+"""The competency framework: versions, areas, competencies, level descriptors, role profiles."""

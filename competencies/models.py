@@ -1,0 +1,249 @@
+"""Typed models of a versioned competency framework and the role profiles judged against it."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime, utcnow
+
+
+class FrameworkStatus(enum.StrEnum):
+    """A draft is edited by HR; a published version never changes; a retired one is history."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class Requirement(enum.StrEnum):
+    """Whether a role needs a competency in every case (must) or would like it (can)."""
+
+    MUST = "must"
+    CAN = "can"
+
+
+class PmiSide(enum.StrEnum):
+    """The side of PMI's Talent Triangle a competency belongs to."""
+
+    WAYS_OF_WORKING = "ways_of_working"
+    POWER_SKILLS = "power_skills"
+    BUSINESS_ACUMEN = "business_acumen"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Framework(Base):
+    """One version of a competency framework. ``uuid`` is shared by all versions of a lineage."""
+
+    __tablename__ = "frameworks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36), default=_uuid, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    version_label: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(sa.Text, default="")
+    scale_name: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(20), default=FrameworkStatus.DRAFT.value)
+    based_on_id: Mapped[int | None] = mapped_column(sa.ForeignKey("frameworks.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    scale_levels: Mapped[list[ScaleLevel]] = relationship(
+        back_populates="framework", order_by="ScaleLevel.value", cascade="all, delete-orphan"
+    )
+    areas: Mapped[list[Area]] = relationship(
+        back_populates="framework", order_by="Area.position", cascade="all, delete-orphan"
+    )
+    competencies: Mapped[list[Competency]] = relationship(
+        back_populates="framework", order_by="Competency.position", cascade="all, delete-orphan"
+    )
+    role_profiles: Mapped[list[RoleProfile]] = relationship(
+        back_populates="framework", order_by="RoleProfile.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("uuid", "version", name="uq_frameworks_uuid_version"),
+        sa.CheckConstraint("status IN ('draft', 'published', 'retired')", name="status_is_known"),
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == FrameworkStatus.PUBLISHED
+
+    @property
+    def level_values(self) -> list[int]:
+        return [level.value for level in self.scale_levels]
+
+    def __repr__(self) -> str:
+        return f"<Framework {self.name} v{self.version} {self.status}>"
+
+
+class ScaleLevel(Base):
+    """One level of a framework's ordered proficiency scale (0 = not yet demonstrated)."""
+
+    __tablename__ = "scale_levels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("frameworks.id", ondelete="CASCADE"))
+    value: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    framework: Mapped[Framework] = relationship(back_populates="scale_levels")
+
+    __table_args__ = (
+        sa.UniqueConstraint("framework_id", "value", name="uq_scale_levels_framework_value"),
+    )
+
+
+class Area(Base):
+    """A group of related competencies, e.g. Leadership and people."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("frameworks.id", ondelete="CASCADE"))
+    uuid: Mapped[str] = mapped_column(sa.String(36), default=_uuid)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="areas")
+    competencies: Mapped[list[Competency]] = relationship(
+        back_populates="area", order_by="Competency.position"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("framework_id", "code", name="uq_areas_framework_code"),)
+
+
+class Competency(Base):
+    """A competency with its crosswalk codes; ``uuid`` stays the same across versions."""
+
+    __tablename__ = "competencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("frameworks.id", ondelete="CASCADE"), index=True
+    )
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id", ondelete="CASCADE"))
+    uuid: Mapped[str] = mapped_column(sa.String(36), default=_uuid)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    category: Mapped[str] = mapped_column(sa.String(40), default="")
+    pmi_side: Mapped[str | None] = mapped_column(sa.String(30))
+    ecf_code: Mapped[str | None] = mapped_column(sa.String(20))
+    sfia_code: Mapped[str | None] = mapped_column(sa.String(20))
+    icb4_element: Mapped[str | None] = mapped_column(sa.String(120))
+    esco_uri: Mapped[str | None] = mapped_column(sa.String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="competencies")
+    area: Mapped[Area] = relationship(back_populates="competencies")
+    level_descriptors: Mapped[list[LevelDescriptor]] = relationship(
+        back_populates="competency", order_by="LevelDescriptor.level", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("framework_id", "code", name="uq_competencies_framework_code"),
+    )
+
+    @property
+    def crosswalk(self) -> dict[str, Any]:
+        """The crosswalk references that are set, keyed by standard."""
+        pairs = {
+            "e-CF": self.ecf_code,
+            "SFIA": self.sfia_code,
+            "IPMA ICB4": self.icb4_element,
+            "ESCO": self.esco_uri,
+        }
+        return {standard: code for standard, code in pairs.items() if code}
+
+    def __repr__(self) -> str:
+        return f"<Competency {self.code} {self.name}>"
+
+
+class LevelDescriptor(Base):
+    """The behaviour a person shows at one level of one competency: the rubric's cell."""
+
+    __tablename__ = "level_descriptors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competency_id: Mapped[int] = mapped_column(sa.ForeignKey("competencies.id", ondelete="CASCADE"))
+    level: Mapped[int]
+    description: Mapped[str] = mapped_column(sa.Text)
+
+    competency: Mapped[Competency] = relationship(back_populates="level_descriptors")
+
+    __table_args__ = (
+        sa.UniqueConstraint("competency_id", "level", name="uq_level_descriptors_competency_level"),
+    )
+
+
+class RoleProfile(Base):
+    """A target role: for each required competency, must or can and a target level."""
+
+    __tablename__ = "role_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("frameworks.id", ondelete="CASCADE"))
+    uuid: Mapped[str] = mapped_column(sa.String(36), default=_uuid)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    qualifications: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    is_retired: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="role_profiles")
+    requirements: Mapped[list[RoleRequirement]] = relationship(
+        back_populates="role_profile", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("framework_id", "code", name="uq_role_profiles_framework_code"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<RoleProfile {self.code} {self.name}>"
+
+
+class RoleRequirement(Base):
+    """A role's requirement for one competency. A missing row means "not required"."""
+
+    __tablename__ = "role_requirements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role_profile_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("role_profiles.id", ondelete="CASCADE")
+    )
+    competency_id: Mapped[int] = mapped_column(sa.ForeignKey("competencies.id", ondelete="CASCADE"))
+    requirement: Mapped[str] = mapped_column(sa.String(10))
+    # None means "no particular level", which is not the same as level 0.
+    target_level: Mapped[int | None]
+
+    role_profile: Mapped[RoleProfile] = relationship(back_populates="requirements")
+    competency: Mapped[Competency] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "role_profile_id", "competency_id", name="uq_role_requirements_profile_competency"
+        ),
+        sa.CheckConstraint("requirement IN ('must', 'can')", name="requirement_is_known"),
+    )

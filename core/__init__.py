@@ -1,0 +1,1 @@
+"""Flask-free kernel: the declarative base, accounts, audit trail and domain errors."""

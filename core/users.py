@@ -1,0 +1,173 @@
+"""People who use Proficio, their roles, and password handling."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.audit import record_event
+from core.db import Base, UTCDateTime, utcnow
+from core.errors import ValidationError
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+EMAIL_MAX_LENGTH = 254
+NAME_MAX_LENGTH = 120
+# werkzeug's scrypt defaults; tests lower the cost so that each login does not take 100 ms.
+PASSWORD_HASH_METHOD = "scrypt"
+
+
+class Role(enum.StrEnum):
+    """What a person does in Proficio; each role sees its own pages."""
+
+    CANDIDATE = "candidate"
+    MANAGER = "manager"
+    HR = "hr"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "candidate": "Candidate",
+            "manager": "Hiring manager",
+            "hr": "HR",
+            "admin": "Admin",
+        }[self.value]
+
+
+def _new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(Base):
+    """A person with a login. Deactivated users keep their history but cannot sign in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LENGTH))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Rotating this token ends every session of the user (password or role change).
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=_new_session_token)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('candidate', 'manager', 'hr', 'admin')", name="role_is_known"),
+    )
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """True when the user holds one of the given roles."""
+        return self.role in {str(r) for r in roles}
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password, ending the user's other sessions."""
+        check_password_rules(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+        self.session_token = _new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    # The three members below are what Flask-Login expects of a user object (duck-typed, so
+    # this module needs no Flask import).
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Session identifier: id plus the current token, so rotating the token logs out."""
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+# Checked for unknown emails so a login answer takes as long whether or not the account exists.
+_DUMMY_HASH = generate_password_hash("proficio-timing-equaliser", method="scrypt")
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case and trim an email so lookups are case-insensitive."""
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    """Raise ValidationError unless the password is long enough and not trivially weak."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    if password and len(set(password)) < 4:
+        problems.append("Use more than three different characters.")
+    if problems:
+        raise ValidationError("The password does not meet the rules.", problems=problems)
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    """Return the user with this email (case-insensitive), or None."""
+    return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the active user whose email and password match, else None, in constant-ish time."""
+    user = get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    password: str,
+    actor: User | None = None,
+) -> User:
+    """Create a user after checking the email is free and the password follows the rules."""
+    email = normalise_email(email)
+    name = name.strip()
+    problems = []
+    if not email or "@" not in email or len(email) > EMAIL_MAX_LENGTH:
+        problems.append("Enter a valid email address.")
+    if not name or len(name) > NAME_MAX_LENGTH:
+        problems.append(f"Enter a name of 1 to {NAME_MAX_LENGTH} characters.")
+    try:
+        role = Role(role)
+    except ValueError:
+        problems.append(f"Role must be one of: {', '.join(r.value for r in Role)}.")
+    if not problems and get_user_by_email(session, email) is not None:
+        problems.append(f"A user with the email {email} already exists.")
+    if problems:
+        raise ValidationError("The user could not be created.", problems=problems)
+    user = User(email=email, name=name, role=str(role))
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="user.create",
+        entity=user,
+        after={"email": email, "name": name, "role": str(role)},
+    )
+    return user

@@ -1,0 +1,34 @@
+"""A person signs in with a real browser and sees their home page."""
+
+import pytest
+
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_demo_candidate_signs_in_and_sees_their_home_page(page, live_server):
+    page.goto(f"{live_server}/login")
+    screenshot(page, "login")
+    sign_in(page, live_server, "candidate@example.com")
+    page.wait_for_url(f"{live_server}/")
+    assert page.get_by_role("heading", name="Hello, Alex Demo-Candidate").is_visible()
+    assert page.get_by_role("link", name="Role profiles", exact=True).is_visible()
+    assert page.get_by_role("link", name="Users").count() == 0
+    screenshot(page, "home-candidate")
+    page.get_by_role("link", name="See the role profiles").click()
+    assert page.get_by_role("heading", name="Role profiles").is_visible()
+    screenshot(page, "role-profiles")
+
+
+def test_wrong_password_shows_the_message_in_the_browser(page, live_server):
+    sign_in(page, live_server, "candidate@example.com", "wrong-password")
+    assert page.get_by_text("The email or password is not right").is_visible()
+
+
+def test_sign_out_returns_to_login(page, live_server):
+    sign_in(page, live_server, "hr@example.com")
+    page.wait_for_url(f"{live_server}/")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server}/login")
+    assert page.get_by_text("You are signed out.").is_visible()

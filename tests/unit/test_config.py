@@ -1,0 +1,43 @@
+"""Configuration defaults are safe and the secret key is generated, not committed."""
+
+import pytest
+
+from webapp.config import build_config, check_production_safety
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = build_config(tmp_path)["SECRET_KEY"]
+    second = build_config(tmp_path)["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text() == first
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = build_config(tmp_path, {"SECRET_KEY": "x" * 40})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'proficio.sqlite3'}"
+
+
+def test_postgres_urls_use_the_psycopg_driver(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/proficio")
+    config = build_config(tmp_path, {"SECRET_KEY": "x" * 40})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/proficio"
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_session_cookies_are_http_only_and_lax(tmp_path):
+    config = build_config(tmp_path, {"SECRET_KEY": "x" * 40})
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_debug_and_weak_keys():
+    good = {"PROFICIO_ENV": "production", "SECRET_KEY": "k" * 64}
+    check_production_safety(good, debug=False)
+    with pytest.raises(RuntimeError, match="debug"):
+        check_production_safety(good, debug=True)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        check_production_safety({**good, "SECRET_KEY": "change-me"}, debug=False)

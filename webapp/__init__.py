@@ -1,0 +1,73 @@
+"""The Flask application factory: the only place where the pieces are put together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import build_config, check_production_safety
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure a Proficio app; ``config`` overrides defaults and environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(build_config(Path(app.instance_path), config))
+    check_production_safety(app.config, app.debug)
+    register_models()
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_models() -> None:
+    """Import every domain model so the metadata (and Alembic) sees all tables."""
+    import competencies.models  # noqa: F401
+    import core.audit  # noqa: F401
+    import core.users  # noqa: F401
+
+
+def register_extensions(app: Flask) -> None:
+    from webapp import auth
+    from webapp.extensions import bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    auth.init_login(app, login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.views import admin, auth, frameworks, main
+
+    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp):
+        app.register_blueprint(blueprint)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from webapp import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from webapp import cli
+
+    cli.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from webapp import navigation
+
+    navigation.init_app(app)

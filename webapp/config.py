@@ -1,0 +1,76 @@
+"""Configuration: safe defaults, then environment variables, then the caller's mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_NAMES = {"", "dev", "change-me", "secret"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The SECRET_KEY from the environment, else one generated once into the instance folder."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    # Created with owner-only permissions: the key signs every session cookie.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _engine_options(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 5}}
+    # pool_pre_ping lets the app recover from a database restart without restarting itself.
+    return {"pool_pre_ping": True, "pool_recycle": 1800}
+
+
+def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the configuration mapping for an app whose instance folder is ``instance_path``."""
+    overrides = dict(overrides or {})
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get(
+        "DATABASE_URL", f"sqlite:///{instance_path / 'proficio.sqlite3'}"
+    )
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants postgresql+psycopg.
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
+    secure_cookies = os.environ.get("PROFICIO_SECURE_COOKIES", "0") == "1"
+    config: dict[str, Any] = {
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PROFICIO_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BOOTSTRAP_BOOTSWATCH_THEME": None,
+        "PROFICIO_ENV": os.environ.get("PROFICIO_ENV", "development"),
+    }
+    config.update(overrides)
+    return config
+
+
+def check_production_safety(config: dict[str, Any], debug: bool) -> None:
+    """Refuse to run a production configuration with debug on or a guessable key."""
+    if config.get("PROFICIO_ENV") != "production":
+        return
+    if debug:
+        raise RuntimeError("Refusing to start: debug mode is on in production.")
+    if config["SECRET_KEY"] in DEFAULT_SECRET_NAMES or len(config["SECRET_KEY"]) < 32:
+        raise RuntimeError("Refusing to start: SECRET_KEY is missing, default or too short.")

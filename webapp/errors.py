@@ -1,0 +1,102 @@
+"""Friendly error pages (and JSON for API clients); every 5xx rolls the session back."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from core.errors import DomainError
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "The request could not be understood",
+    403: "You may not open this page",
+    404: "Page not found",
+    405: "This action is not allowed here",
+    409: "Someone else changed this first",
+    413: "The upload is too large",
+    422: "The data could not be accepted",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+    503: "Proficio is briefly unavailable",
+}
+
+MESSAGES = {
+    400: "Check what you entered and try again.",
+    403: "Your role does not give access to this page. If you think it should, ask HR.",
+    404: "The page or record does not exist, or you do not have access to it.",
+    405: "Use the buttons and links on the page instead.",
+    413: "The file or form you sent is larger than allowed.",
+    429: "Wait a little before you try again.",
+    500: "The error has been logged. Please try again in a moment.",
+    503: "The database cannot be reached right now. Please try again in a minute.",
+}
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith("/api/") or (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def render_error(status: int, message: str | None = None, problems: list[str] | None = None):
+    """Render the error page (or JSON) for ``status`` with a message a person understands."""
+    message = message or MESSAGES.get(status, "")
+    title = TITLES.get(status, "Error")
+    if _wants_json():
+        return jsonify(error=title, message=message, problems=problems or []), status
+    return (
+        render_template(
+            "errors/error.html", status=status, title=title, message=message, problems=problems
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            "The form was sent without a valid security token, or it expired. "
+            "Reload the page and send it again.",
+        )
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return render_error(error.status_code, error.message, error.problems)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if status >= 500:
+            db.session.rollback()
+        description = MESSAGES.get(status) if status in MESSAGES else error.description
+        return render_error(status, description)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        log.error("database unavailable: %s", error.orig)
+        return render_error(503)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        db.session.rollback()
+        log.exception("database error")
+        return render_error(500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return render_error(500)

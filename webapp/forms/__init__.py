@@ -1,0 +1,1 @@
+"""WTForms classes: shape checks only; business rules live in the domain services."""

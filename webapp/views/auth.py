@@ -1,0 +1,62 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from core.audit import record_event
+from core.users import authenticate
+from webapp.extensions import db
+from webapp.forms.auth import LoginForm
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+LOGIN_FAILED = "The email or password is not right. Check both and try again."
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            next_url = _safe_next(request.args.get("next"))
+            # A fresh session at login: nothing planted before it survives (session fixation).
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            record_event(db.session, actor=user, action="user.login", entity=user)
+            db.session.commit()
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(next_url or url_for("main.home"))
+        log.warning("failed login for %r from %s", form.email.data, request.remote_addr)
+        flash(LOGIN_FAILED, "danger")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,85 @@
+"""Reading the competency framework and role profiles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template
+from sqlalchemy.orm import selectinload
+
+from competencies.models import Competency, Framework, RoleProfile, RoleRequirement
+from competencies.services import current_framework, load_framework_tree
+from webapp.auth import any_signed_in
+from webapp.extensions import db
+
+bp = Blueprint("frameworks", __name__, url_prefix="/framework")
+
+
+def _current_tree() -> Framework:
+    framework = current_framework(db.session)
+    if framework is None:
+        abort(404, "No framework has been published yet. Run the seed command.")
+    tree = load_framework_tree(db.session, framework.id)
+    assert tree is not None
+    return tree
+
+
+@bp.route("/")
+@any_signed_in
+def index():
+    return render_template("frameworks/index.html", framework=_current_tree())
+
+
+@bp.route("/competencies/<int:competency_id>")
+@any_signed_in
+def competency(competency_id: int):
+    item = db.session.scalar(
+        sa.select(Competency)
+        .where(Competency.id == competency_id)
+        .options(
+            selectinload(Competency.level_descriptors),
+            selectinload(Competency.area),
+            selectinload(Competency.framework),
+        )
+    )
+    if item is None:
+        abort(404)
+    levels = {level.value: level for level in item.framework.scale_levels}
+    requirements = db.session.scalars(
+        sa.select(RoleRequirement)
+        .join(RoleProfile)
+        .where(RoleRequirement.competency_id == item.id, RoleProfile.is_retired.is_(False))
+        .options(selectinload(RoleRequirement.role_profile))
+        .order_by(RoleProfile.position)
+    ).all()
+    return render_template(
+        "frameworks/competency.html", competency=item, levels=levels, requirements=requirements
+    )
+
+
+@bp.route("/roles")
+@any_signed_in
+def roles():
+    framework = _current_tree()
+    return render_template("frameworks/roles.html", framework=framework)
+
+
+@bp.route("/roles/<int:profile_id>")
+@any_signed_in
+def role(profile_id: int):
+    profile = db.session.scalar(
+        sa.select(RoleProfile)
+        .where(RoleProfile.id == profile_id)
+        .options(
+            selectinload(RoleProfile.requirements)
+            .selectinload(RoleRequirement.competency)
+            .selectinload(Competency.area),
+            selectinload(RoleProfile.framework),
+        )
+    )
+    if profile is None:
+        abort(404)
+    requirements = sorted(
+        profile.requirements,
+        key=lambda r: (r.requirement != "must", r.competency.position),
+    )
+    return render_template("frameworks/role.html", profile=profile, requirements=requirements)
