@@ -131,6 +131,7 @@ def app(database_url: str, tmp_path: Path):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": TEST_SECRET_KEY,
             "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
         }
     )
     app.instance_path = str(tmp_path / "instance")

@@ -28,12 +28,22 @@ def register_models() -> None:
     """Import every domain model so the metadata (and Alembic) sees all tables."""
     import competencies.models  # noqa: F401
     import core.audit  # noqa: F401
+    import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
     from webapp import auth
-    from webapp.extensions import bootstrap, csrf, db, login_manager, migrate
+    from webapp.extensions import (
+        CONTENT_SECURITY_POLICY,
+        bootstrap,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        talisman,
+    )
 
     db.init_app(app)
     migrate.init_app(
@@ -44,6 +54,17 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the proxy; HSTS is still sent on HTTPS requests
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        strict_transport_security=True,
+        x_content_type_options=True,
+    )
     bootstrap.init_app(app)
     auth.init_login(app, login_manager)
 

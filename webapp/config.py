@@ -61,6 +61,10 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
         "PROFICIO_ENV": os.environ.get("PROFICIO_ENV", "development"),
+        "RATELIMIT_STORAGE_URI": os.environ.get(
+            "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://")
+        ),
+        "RATELIMIT_HEADERS_ENABLED": True,
     }
     config.update(overrides)
     return config

@@ -9,8 +9,14 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from core.audit import record_event
-from core.users import authenticate
-from webapp.extensions import db
+from core.login_throttle import (
+    TooManyAttemptsError,
+    check_login_allowed,
+    clear_failed_logins,
+    record_failed_login,
+)
+from core.users import authenticate, normalise_email
+from webapp.extensions import db, limiter
 from webapp.forms.auth import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -30,14 +36,24 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        email = normalise_email(form.email.data)
+        address = request.remote_addr or "unknown"
+        try:
+            check_login_allowed(db.session, email, address)
+        except TooManyAttemptsError as error:
+            log.warning("sign-in refused (too many failures) for %r from %s", email, address)
+            flash(error.message, "danger")
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(db.session, email, form.password.data)
         if user is not None:
+            clear_failed_logins(db.session, email)
             next_url = _safe_next(request.args.get("next"))
             # A fresh session at login: nothing planted before it survives (session fixation).
             session.clear()
@@ -46,7 +62,9 @@ def login():
             db.session.commit()
             flash(f"Welcome, {user.name}.", "success")
             return redirect(next_url or url_for("main.home"))
-        log.warning("failed login for %r from %s", form.email.data, request.remote_addr)
+        record_failed_login(db.session, email, address)
+        db.session.commit()
+        log.warning("failed sign-in for %r from %s", email, address)
         flash(LOGIN_FAILED, "danger")
         status = 401
     elif request.method == "POST":

@@ -1,0 +1,81 @@
+"""Case 1: repeated wrong passwords lock the account (in the database, so across workers)."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from core.db import utcnow
+from core.login_throttle import MAX_FAILURES_PER_ACCOUNT, LoginAttempt
+from tests.conftest import login
+
+
+def _fail_many(client, email, count):
+    for _ in range(count):
+        assert login(client, email, "wrong-password").status_code == 401
+
+
+def test_ten_wrong_passwords_lock_the_account_even_for_the_right_one(app, seeded, caplog):
+    client = app.test_client()
+    _fail_many(client, "candidate@example.com", MAX_FAILURES_PER_ACCOUNT)
+    response = login(client, "candidate@example.com")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins for this account" in response.get_data(as_text=True)
+    assert "sign-in refused" in caplog.text
+
+
+def test_the_lock_holds_for_a_second_worker_and_another_address(app, seeded):
+    _fail_many(app.test_client(), "candidate@example.com", MAX_FAILURES_PER_ACCOUNT)
+    # A second app instance shares only the database, as a second gunicorn worker would.
+    other_client = app.test_client()
+    response = other_client.post(
+        "/login",
+        data={"email": "Candidate@Example.com", "password": "proficio-demo"},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert response.status_code == 429
+
+
+def test_another_account_is_unaffected(app, seeded):
+    client = app.test_client()
+    _fail_many(client, "candidate@example.com", MAX_FAILURES_PER_ACCOUNT)
+    assert login(client, "candidate2@example.com").status_code == 302
+
+
+def test_the_lock_expires_after_the_window(app, seeded, db_session):
+    _fail_many(app.test_client(), "candidate@example.com", MAX_FAILURES_PER_ACCOUNT)
+    db_session.execute(sa.update(LoginAttempt).values(created_at=utcnow() - timedelta(minutes=16)))
+    db_session.commit()
+    assert login(app.test_client(), "candidate@example.com").status_code == 302
+
+
+def test_a_successful_sign_in_resets_the_counter(app, seeded, db_session):
+    client = app.test_client()
+    _fail_many(client, "candidate@example.com", MAX_FAILURES_PER_ACCOUNT - 1)
+    assert login(client, "candidate@example.com").status_code == 302
+    assert db_session.scalar(sa.select(sa.func.count(LoginAttempt.id))) == 0
+
+
+def test_per_address_request_limit_answers_429(app, seeded, database_url):
+    from tests.conftest import TEST_SECRET_KEY
+    from webapp import create_app
+    from webapp.extensions import limiter
+
+    limited = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+        }
+    )
+    limiter.reset()
+    client = limited.test_client()
+    statuses = [
+        client.post(
+            "/login", data={"email": f"x{i}@example.com", "password": "nope-nope"}
+        ).status_code
+        for i in range(31)
+    ]
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429
+    limiter.reset()
