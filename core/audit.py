@@ -54,3 +54,44 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def search_events(
+    session: Session,
+    *,
+    actor_email: str | None = None,
+    action: str | None = None,
+    entity_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[AuditEvent], int]:
+    """Audit events matching the filters, newest first, one page at a time; also the total."""
+    query = sa.select(AuditEvent)
+    if actor_email:
+        query = query.where(AuditEvent.actor_email.contains(actor_email.strip().lower()))
+    if action:
+        query = query.where(AuditEvent.action.startswith(action.strip()))
+    if entity_type:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if since:
+        query = query.where(AuditEvent.created_at >= since)
+    if until:
+        query = query.where(AuditEvent.created_at < until)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def entity_types(session: Session) -> list[str]:
+    """The kinds of entity the trail has rows for (for a filter menu)."""
+    return list(
+        session.scalars(
+            sa.select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
+        )
+    )

@@ -171,3 +171,29 @@ def create_user(
         after={"email": email, "name": name, "role": str(role)},
     )
     return user
+
+
+def update_user(
+    session: Session, user: User, *, role: Role | str, is_active: bool, actor: User
+) -> User:
+    """Change a user's role or access; either change ends all of the user's sessions."""
+    try:
+        role = Role(role)
+    except ValueError as error:
+        raise ValidationError("Choose a known role.") from error
+    if user.id == actor.id and (role != Role.ADMIN or not is_active):
+        raise ValidationError(
+            "You cannot remove your own administrator access; ask another administrator."
+        )
+    before = {"role": user.role, "is_active": user.is_active}
+    after = {"role": str(role), "is_active": is_active}
+    if before == after:
+        return user
+    user.role = str(role)
+    user.is_active = is_active
+    user.session_token = _new_session_token()
+    session.flush()
+    record_event(
+        session, actor=actor, action="user.update", entity=user, before=before, after=after
+    )
+    return user

@@ -14,6 +14,7 @@ from competencies.services import (
     load_framework_tree,
     seed_default_framework,
 )
+from core.backup import BackupError, backup_database, restore_database
 from core.errors import DomainError
 from core.users import Role, create_user
 from webapp.demo import DEMO_PASSWORD, seed_demo_people
@@ -96,7 +97,38 @@ def competencies_list(as_json: bool) -> None:
             click.echo(f"  {r['code']:<8} {r['requirement']:<5} target {target}")
 
 
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Backup file.")
+@with_appcontext
+def backup_command(out: str) -> None:
+    """Write a consistent backup (SQLite online backup; pg_dump custom format)."""
+    try:
+        path = backup_database(db.engine.url.render_as_string(hide_password=False), out)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {path} ({path.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the database's content with a backup made by `backup`."""
+    if not yes:
+        click.confirm("This replaces every record in the database. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore_database(db.engine.url.render_as_string(hide_password=False), source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Database restored from {source}.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(competencies_cli)

@@ -22,6 +22,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Framework", "frameworks.index", frozenset(Role)),
     NavItem("Role profiles", "frameworks.roles", frozenset(Role)),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
+    NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
 )
 
 

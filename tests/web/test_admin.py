@@ -62,3 +62,72 @@ def test_hr_cannot_manage_users(hr_client):
         },
     )
     assert response.status_code == 403
+
+
+def _user_id(db_session, email):
+    return get_user_by_email(db_session, email).id
+
+
+def test_role_change_ends_the_persons_sessions(admin_client, client_for, db_session):
+    manager = client_for("manager")
+    assert manager.get("/").status_code == 200
+    response = admin_client.post(
+        f"/admin/users/{_user_id(db_session, 'manager@example.com')}",
+        data={"role": "hr", "is_active": "y"},
+    )
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert get_user_by_email(db_session, "manager@example.com").role == "hr"
+    assert manager.get("/").status_code == 302
+
+
+def test_deactivated_people_cannot_sign_in(admin_client, app, db_session):
+    admin_client.post(
+        f"/admin/users/{_user_id(db_session, 'candidate2@example.com')}", data={"role": "candidate"}
+    )
+    response = app.test_client().post(
+        "/login", data={"email": "candidate2@example.com", "password": "proficio-demo"}
+    )
+    assert response.status_code == 401
+
+
+def test_admins_cannot_remove_their_own_access(admin_client, db_session):
+    response = admin_client.post(
+        f"/admin/users/{_user_id(db_session, 'admin@example.com')}",
+        data={"role": "candidate", "is_active": "y"},
+    )
+    assert response.status_code == 422
+    assert "cannot remove your own administrator access" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert get_user_by_email(db_session, "admin@example.com").role == "admin"
+
+
+def test_unknown_user_id_is_404(admin_client):
+    assert admin_client.get("/admin/users/999999").status_code == 404
+
+
+def test_audit_log_lists_and_filters_events(admin_client, db_session):
+    admin_client.post(
+        f"/admin/users/{_user_id(db_session, 'manager@example.com')}",
+        data={"role": "hr", "is_active": "y"},
+    )
+    html = admin_client.get("/admin/audit?action=user.update").get_data(as_text=True)
+    assert "user.update" in html and "admin@example.com" in html
+    assert "user.create" not in html
+    everything = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "user.create" in everything
+
+
+def test_audit_log_rejects_impossible_filters_with_a_message(admin_client):
+    response = admin_client.get("/admin/audit?since=2026-02-30")
+    assert response.status_code == 400
+    assert "Not a valid date value" in response.get_data(as_text=True)
+    response = admin_client.get("/admin/audit?since=2026-03-02&until=2026-03-01")
+    assert response.status_code == 400
+    assert "must not be before" in response.get_data(as_text=True)
+    assert admin_client.get("/admin/audit?page=-3").status_code == 400
+    assert admin_client.get("/admin/audit?entity_type=Nope").status_code == 400
+
+
+def test_audit_log_is_admin_only(hr_client):
+    assert hr_client.get("/admin/audit").status_code == 403

@@ -6,7 +6,7 @@ EXPECTED = {
     "candidate": {"Home", "Framework", "Role profiles"},
     "manager": {"Home", "Framework", "Role profiles"},
     "hr": {"Home", "Framework", "Role profiles"},
-    "admin": {"Home", "Framework", "Role profiles", "Users"},
+    "admin": {"Home", "Framework", "Role profiles", "Users", "Audit log"},
 }
 
 

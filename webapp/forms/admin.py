@@ -1,8 +1,23 @@
 """Forms for administrators."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from core.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 
@@ -36,3 +51,26 @@ class UserCreateForm(FlaskForm):
             ),
         ],
     )
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log; sent by GET, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField("Actor email contains", validators=[Optional(), Length(max=254)])
+    action = StringField("Action starts with", validators=[Optional(), Length(max=80)])
+    entity_type = SelectField("Entity", validators=[Optional()], validate_choice=True)
+    since = DateField("From", validators=[Optional()])
+    until = DateField("Until (inclusive)", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The end date must not be before the start date.")
+
+
+class UserEditForm(FlaskForm):
+    role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
+    is_active = BooleanField("Can sign in")
