@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_models() -> None:
     """Import every domain model so the metadata (and Alembic) sees all tables."""
+    import assessments.models  # noqa: F401
     import competencies.models  # noqa: F401
     import core.audit  # noqa: F401
     import core.users  # noqa: F401
