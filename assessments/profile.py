@@ -33,7 +33,14 @@ from assessments.qualifications import (
     QualificationsCheck,
     check_qualifications,
 )
-from competencies.models import Area, Competency, Framework, FrameworkStatus, RoleProfile
+from competencies.models import (
+    Area,
+    Competency,
+    Framework,
+    FrameworkStatus,
+    RoleProfile,
+    ScaleLevel,
+)
 from competencies.models import RoleRequirement as RequirementRow
 
 
@@ -117,6 +124,7 @@ class Profile:
     fit_parts: tuple[scoring.FitPart, ...]
     perception: tuple[scoring.PerceptionGap, ...]
     qualifications: QualificationsCheck | None
+    max_level: int = 5
 
     @property
     def chart_rows(self) -> list[CompetencyRow]:
@@ -297,8 +305,13 @@ def _framework_axes(session: Session) -> list[_Axis]:
 
 def _target_role(
     session: Session, person_id: int, role_profile_id: int | None
-) -> tuple[RoleProfile, Framework] | None:
-    query = sa.select(RoleProfile, Framework).join(
+) -> tuple[RoleProfile, Framework, int | None] | None:
+    top_level = (
+        sa.select(sa.func.max(ScaleLevel.value))
+        .where(ScaleLevel.framework_id == Framework.id)
+        .scalar_subquery()
+    )
+    query = sa.select(RoleProfile, Framework, top_level).join(
         Framework, Framework.id == RoleProfile.framework_id
     )
     if role_profile_id is not None:
@@ -308,7 +321,7 @@ def _target_role(
             TargetRoleChoice, TargetRoleChoice.role_profile_id == RoleProfile.id
         ).where(TargetRoleChoice.person_id == person_id, TargetRoleChoice.ended_at.is_(None))
     row = session.execute(query).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
 
 
 def build_profile(
@@ -393,7 +406,7 @@ def build_profile(
     readiness = None
     fit_parts: tuple[scoring.FitPart, ...] = ()
     if target:
-        profile, framework = target
+        profile, framework, _ = target
         role = RoleInfo(
             profile.id,
             profile.code,
@@ -418,4 +431,5 @@ def build_profile(
         fit_parts=fit_parts,
         perception=tuple(scoring.perception_gaps(self_by_code, evaluated_by_code)),
         qualifications=check,
+        max_level=(target[2] if target and target[2] else 5),
     )

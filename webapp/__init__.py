@@ -50,9 +50,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import admin, auth, frameworks, main
+    from webapp.views import admin, assessments, auth, frameworks, main, profile
 
-    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp):
+    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp, assessments.bp, profile.bp):
         app.register_blueprint(blueprint)
 
 
