@@ -496,8 +496,7 @@ def save_answers(
         raise ValidationError("Nothing was saved. Please correct the answers.", problems=problems)
 
     current = assessment.current_ratings
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
+    planned: list[tuple[int, int | None, int | None, int | None]] = []
     for item in ratings:
         old = current.get(item.competency_id)
         if not item.decides_level and old is None:
@@ -514,16 +513,28 @@ def save_answers(
             interest,
         ):
             continue
+        planned.append((item.competency_id, level, confidence or None, interest or None))
+
+    result = SaveResult(version=assessment.version)
+    if not planned and not checked:
+        return result
+    # Take the version first: a concurrent writer fails here, before any rating is written.
+    assessment.updated_at = utcnow()
+    _flush_versioned(session, assessment, expected_version)
+
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for competency_id, level, confidence, interest in planned:
         previous, new = append_rating(
             session,
             assessment,
             actor,
-            item.competency_id,
+            competency_id,
             level=level,
-            confidence=confidence or None,
-            interest=interest or None,
+            confidence=confidence,
+            interest=interest,
         )
-        code = competencies[item.competency_id].code
+        code = competencies[competency_id].code
         before[code] = _describe(previous)
         after[code] = _describe(new)
 
@@ -545,12 +556,7 @@ def save_answers(
         )
         session.add(row)
         added.append(row)
-
-    result = SaveResult(version=assessment.version)
-    if not after and not added:
-        return result
-    assessment.updated_at = utcnow()
-    _flush_versioned(session, assessment, expected_version)
+    session.flush()
     if after:
         record_event(
             session,
