@@ -120,8 +120,8 @@ def radar_chart_svg(
     if max_level < 1:
         raise ValueError("max_level must be at least 1")
     width, radius = 860, 210
-    cx, cy = width / 2, 60 + radius + 30
-    legend_y = cy + radius + 80
+    cx, cy = width / 2, radius + 75
+    legend_y = cy + radius + 65
     height = legend_y + 30
     n = max(len(axes), 1)
     ident = _e(id_prefix)
@@ -203,8 +203,9 @@ def radar_chart_svg(
             f'<g class="series series-{_e(s.style)}" aria-hidden="true">{"".join(shapes)}</g>'
         )
 
-    # Legend: a line sample with the series' dash and marker, then its name.
-    legend, x = [], 40.0
+    # Legend, centred: a line sample with the series' dash and marker, then its name.
+    widths = [80 + 8 * len(s.name) for s in series]
+    legend, x = [], max(10.0, (width - sum(widths)) / 2)
     for s in series:
         style = STYLES.get(s.style, STYLES["self"])
         legend.append(

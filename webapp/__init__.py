@@ -50,9 +50,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import admin, assessments, auth, frameworks, main, profile
+    from webapp.views import admin, assessments, auth, credentials, frameworks, main, profile
 
-    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp, assessments.bp, profile.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        frameworks.bp,
+        admin.bp,
+        assessments.bp,
+        profile.bp,
+        credentials.bp,
+    ):
         app.register_blueprint(blueprint)
 
 

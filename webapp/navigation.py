@@ -23,7 +23,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Role profiles", "frameworks.roles", frozenset(Role)),
     NavItem("Self-assessment", "assessments.index", frozenset({Role.CANDIDATE})),
     NavItem("My profile", "profile.index", frozenset({Role.CANDIDATE})),
-    NavItem("Qualifications", "profile.qualifications", frozenset({Role.CANDIDATE})),
+    NavItem("Qualifications", "credentials.index", frozenset({Role.CANDIDATE})),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
 )
 
