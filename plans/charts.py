@@ -177,8 +177,8 @@ def radar_chart_svg(
         labels.append(f'<text text-anchor="{anchor}" fill="{TEXT_COLOUR}">{tspans}</text>')
     out.append(f'<g class="chart-labels">{"".join(labels)}</g>')
 
-    # Series, drawn target first so that the person's own lines sit on top.
-    for s in sorted(series, key=lambda s: 0 if s.style == "target" else 1):
+    # The target is drawn last: its dotted line stays visible where a level meets it.
+    for s in sorted(series, key=lambda s: 1 if s.style == "target" else 0):
         style = STYLES.get(s.style, STYLES["self"])
         pts = [None if v is None else point(i, v) for i, v in enumerate(s.values)]
         shapes = []

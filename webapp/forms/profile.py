@@ -68,7 +68,7 @@ class CertificationForm(FlaskForm):
     )
     category = SelectField(
         "Category",
-        choices=[(c.value, c.label) for c in CertificationCategory],
+        choices=[("", "Choose…")] + [(c.value, c.label) for c in CertificationCategory],
         validate_choice=False,
         validators=[
             DataRequired(message="Choose a category."),

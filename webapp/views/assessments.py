@@ -221,6 +221,22 @@ def _evidence_inputs(form: Any, area: Area) -> list[EvidenceInput]:
     return items
 
 
+def _field_problems(form: Any, area: Area) -> list[tuple[str, str]]:
+    """Each field error as (message, id of the control to jump to), in page order."""
+    result = []
+    for competency in area.competencies:
+        for key, name in field_names(competency.id).items():
+            for message in form[name].errors:
+                # Radio groups are reached through their first option.
+                anchor = (
+                    f"{name}-0"
+                    if key == "level"
+                    else (f"{name}-1" if key in ("confidence", "interest") else name)
+                )
+                result.append((f"{competency.name} — {form[name].label.text}: {message}", anchor))
+    return result
+
+
 def _render_area(
     assessment: Assessment,
     framework: Framework,
@@ -230,6 +246,7 @@ def _render_area(
     status: int = 200,
     problems: list[str] | None = None,
     conflict: str | None = None,
+    field_problems: list[tuple[str, str]] | None = None,
 ):
     area = _area_at(framework, position)
     return (
@@ -250,6 +267,7 @@ def _render_area(
             evidence_kinds=list(EvidenceKind),
             not_assessed=NOT_ASSESSED,
             problems=problems or [],
+            field_problems=field_problems or [],
             conflict=conflict,
             allowed_types=allowed_types_text(),
             max_mb=_max_file_bytes() / (1024 * 1024),
@@ -311,6 +329,7 @@ def area(assessment_id: int, position: int):
             form,
             status=400,
             problems=["Nothing was saved. Please correct the answers marked below."],
+            field_problems=_field_problems(form, area),
         )
     version = int(form.version.data)
     remove_id = request.form.get("remove_evidence", "")
