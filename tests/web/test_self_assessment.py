@@ -367,3 +367,21 @@ def test_an_unknown_area_is_404(candidate_client, db_session):
     assert candidate_client.get(f"/assessments/{assessment.id}/areas/99").status_code == 404
     assert candidate_client.get(f"/assessments/{assessment.id}/areas/0").status_code == 404
     assert candidate_client.get("/assessments/999999/review").status_code == 404
+
+
+def test_answers_for_competencies_of_another_area_are_ignored(candidate_client, db_session):
+    """Mass assignment: only the fields of the area posted to are read."""
+    assessment = _start(candidate_client, db_session)
+    other_area = _tree(db_session).areas[1].competencies[0]
+    data = {
+        "version": "1",
+        f"c{other_area.id}_level": "5",
+        "subject_id": "999",
+        "status": "submitted",
+    }
+    response = candidate_client.post(f"/assessments/{assessment.id}/areas/1", data=data)
+    assert response.status_code == 303
+    assert _ratings(db_session) == 0
+    db_session.expire_all()
+    stored = db_session.get(Assessment, assessment.id)
+    assert stored.status == "draft" and stored.version == 1
