@@ -84,7 +84,3 @@ class CertificationForm(FlaskForm):
     credential_id = StringField(
         "Credential ID (optional)", validators=[Optional(), Length(max=CREDENTIAL_ID_MAX)]
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only form: the CSRF token is all it carries."""

@@ -447,7 +447,6 @@ def _render_review(assessment, framework, form, *, status=200, problems=None):
             evidence=[e for e in assessment.evidence if e.removed_at is None],
             confidence_labels=CONFIDENCE_LABELS,
             interest_labels=INTEREST_LABELS,
-            remove_form=VersionOnlyForm(formdata=None, version=str(assessment.version)),
             problems=problems or [],
         ),
         status,

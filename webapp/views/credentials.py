@@ -20,7 +20,7 @@ from core.errors import ValidationError
 from core.users import Role
 from webapp.auth import roles_required
 from webapp.extensions import db
-from webapp.forms.profile import CertificationForm, ConfirmForm, QualificationForm
+from webapp.forms.profile import CertificationForm, QualificationForm
 
 bp = Blueprint("credentials", __name__, url_prefix="/profile")
 
@@ -33,7 +33,6 @@ def _render_credentials(qualification_form, certification_form, status=200, prob
             certification_form=certification_form,
             qualifications=list_qualifications(db.session, current_user.id),
             certifications=list_certifications(db.session, current_user.id),
-            remove_form=ConfirmForm(),
             today=date.today(),
             kinds=QualificationKind,
             categories=CertificationCategory,
