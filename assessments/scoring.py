@@ -108,6 +108,25 @@ def standings(
 
 
 @dataclass(frozen=True)
+class FitPart:
+    """One can competency's contribution to the fit score: the share of its target reached."""
+
+    code: str
+    level: int | None
+    target: int
+    share: float  # 0.0–1.0, capped at 1.0
+
+
+def fit_breakdown(items: Sequence[Standing]) -> list[FitPart]:
+    """The parts of the fit score: every can competency that has a (non-zero) target."""
+    return [
+        FitPart(s.code, s.level, s.target, min((s.level or 0) / s.target, 1.0))
+        for s in items
+        if not s.is_must and s.target
+    ]
+
+
+@dataclass(frozen=True)
 class Readiness:
     """Must-gate (every must at or above target) plus a fit score over the can competencies."""
 
@@ -131,11 +150,10 @@ def readiness(items: Sequence[Standing]) -> Readiness:
     """
     musts = [s for s in items if s.is_must]
     failing = tuple(s.code for s in musts if not s.meets_target)
-    cans = [s for s in items if not s.is_must and s.target]
+    parts = fit_breakdown(items)
     fit = None
-    if cans:
-        shares = [min((s.level or 0) / s.target, 1.0) for s in cans]
-        fit = round(100 * sum(shares) / len(shares), 1)
+    if parts:
+        fit = round(100 * sum(p.share for p in parts) / len(parts), 1)
     return Readiness(
         gate_passed=not failing,
         musts_met=len(musts) - len(failing),
@@ -159,3 +177,60 @@ def trend_delta(points: Sequence[TrendPoint]) -> int | None:
     if len(rated) < 2:
         return None
     return rated[-1] - rated[0]
+
+
+def evaluated_levels(ratings: Iterable[tuple[int, str, int | None, object]]) -> dict[str, int]:
+    """The evaluated level per competency from submitted evaluator ratings.
+
+    ``ratings`` are ``(assessor_id, code, level, order_key)``; each evaluator counts once per
+    competency with their latest rating (highest ``order_key``), "not observed" (None) counts
+    as no opinion, and the evaluators' levels combine by lower median — never a mean.
+    """
+    latest: dict[tuple[int, str], tuple[object, int | None]] = {}
+    for assessor_id, code, level, order_key in ratings:
+        key = (assessor_id, code)
+        if key not in latest or order_key > latest[key][0]:  # type: ignore[operator]
+            latest[key] = (order_key, level)
+    by_code: dict[str, list[int]] = {}
+    for (_, code), (_, level) in latest.items():
+        if level is not None:
+            by_code.setdefault(code, []).append(level)
+    return {code: lower_median(levels) for code, levels in by_code.items()}  # type: ignore[misc]
+
+
+class Perception(enum.StrEnum):
+    """How a person's self-view differs from what evaluators saw."""
+
+    BLIND_SPOT = "blind_spot"  # rates themselves clearly higher than evaluators do
+    HIDDEN_STRENGTH = "hidden_strength"  # evaluators see clearly more than the person does
+
+
+@dataclass(frozen=True)
+class PerceptionGap:
+    """A competency where self and evaluated level differ by ``threshold`` levels or more."""
+
+    code: str
+    self_level: int
+    evaluated_level: int
+    kind: Perception
+
+    @property
+    def difference(self) -> int:
+        return self.self_level - self.evaluated_level
+
+
+def perception_gaps(
+    self_levels: Mapping[str, int], evaluated_levels: Mapping[str, int], threshold: int = 2
+) -> list[PerceptionGap]:
+    """Blind spots (self ≥ threshold above evaluated) and hidden strengths (≥ threshold below).
+
+    Only competencies with both a self and an evaluated level are compared; largest first.
+    """
+    result = []
+    for code, own in self_levels.items():
+        evaluated = evaluated_levels.get(code)
+        if own is None or evaluated is None or abs(own - evaluated) < threshold:
+            continue
+        kind = Perception.BLIND_SPOT if own > evaluated else Perception.HIDDEN_STRENGTH
+        result.append(PerceptionGap(code, own, evaluated, kind))
+    return sorted(result, key=lambda g: (-abs(g.difference), g.code))

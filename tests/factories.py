@@ -23,3 +23,82 @@ def make_user(session: Session, **overrides) -> User:
     }
     values.update(overrides)
     return create_user(session, **values)
+
+
+def competencies_by_code(session: Session, framework_id: int) -> dict:
+    """The framework's competencies keyed by code."""
+    import sqlalchemy as sa
+
+    from competencies.models import Competency
+
+    return {
+        c.code: c
+        for c in session.scalars(
+            sa.select(Competency).where(Competency.framework_id == framework_id)
+        )
+    }
+
+
+def make_self_round(
+    session: Session,
+    person: User,
+    levels: dict | None = None,
+    *,
+    default_level: int | None = 2,
+    submit: bool = True,
+    **answer_overrides,
+):
+    """A self-assessment round with an answer for every competency (``levels`` by code win,
+    None there means "not assessed"), submitted unless ``submit=False``."""
+    from assessments.services import (
+        RatingInput,
+        save_answers,
+        start_self_assessment,
+        submit_assessment,
+    )
+
+    assessment = start_self_assessment(session, person)
+    by_code = competencies_by_code(session, assessment.framework_id)
+    levels = levels or {}
+    answers = []
+    for code, competency in by_code.items():
+        level = levels.get(code, default_level)
+        answers.append(
+            RatingInput(
+                competency.id,
+                level=level,
+                not_assessed=level is None,
+                confidence=answer_overrides.get("confidence", 2),
+                interest=answer_overrides.get("interest", 2),
+            )
+        )
+    save_answers(session, assessment, person, expected_version=assessment.version, ratings=answers)
+    if submit:
+        submit_assessment(session, assessment, person, expected_version=assessment.version)
+    return assessment
+
+
+def make_project_assessment(session: Session, subject: User, assessor: User, levels: dict):
+    """A submitted project-kind assessment (what project evaluations will write), by code."""
+    from assessments.models import Assessment, AssessmentKind, AssessmentStatus
+    from assessments.services import append_rating
+    from competencies.services import current_framework
+    from core.db import utcnow
+
+    framework = current_framework(session)
+    assessment = Assessment(
+        kind=AssessmentKind.PROJECT.value,
+        subject_id=subject.id,
+        assessor_id=assessor.id,
+        framework_id=framework.id,
+        status=AssessmentStatus.DRAFT.value,
+    )
+    session.add(assessment)
+    session.flush()
+    by_code = competencies_by_code(session, framework.id)
+    for code, level in levels.items():
+        append_rating(session, assessment, assessor, by_code[code].id, level=level)
+    assessment.status = AssessmentStatus.SUBMITTED.value
+    assessment.submitted_at = utcnow()
+    session.flush()
+    return assessment

@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_models() -> None:
     """Import every domain model so the metadata (and Alembic) sees all tables."""
+    import assessments.models  # noqa: F401
     import competencies.models  # noqa: F401
     import core.audit  # noqa: F401
     import core.login_throttle  # noqa: F401
@@ -70,9 +71,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import admin, auth, frameworks, main
+    from webapp.views import admin, assessments, auth, credentials, frameworks, main, profile
 
-    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        frameworks.bp,
+        admin.bp,
+        assessments.bp,
+        profile.bp,
+        credentials.bp,
+    ):
         app.register_blueprint(blueprint)
 
 

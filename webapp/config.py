@@ -58,6 +58,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "MAX_CONTENT_LENGTH": int(os.environ.get("PROFICIO_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Evidence uploads: size limit per file, and a folder outside static/ (default instance/).
+        "EVIDENCE_MAX_BYTES": int(os.environ.get("PROFICIO_EVIDENCE_MAX_BYTES", 4 * 1024 * 1024)),
+        "EVIDENCE_DIR": os.environ.get("PROFICIO_EVIDENCE_DIR") or None,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
         "PROFICIO_ENV": os.environ.get("PROFICIO_ENV", "development"),

@@ -21,6 +21,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "main.home", frozenset(Role)),
     NavItem("Framework", "frameworks.index", frozenset(Role)),
     NavItem("Role profiles", "frameworks.roles", frozenset(Role)),
+    NavItem("Self-assessment", "assessments.index", frozenset({Role.CANDIDATE})),
+    NavItem("My profile", "profile.index", frozenset({Role.CANDIDATE})),
+    NavItem("Qualifications", "credentials.index", frozenset({Role.CANDIDATE})),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
     NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
 )

@@ -79,3 +79,7 @@ def test_per_address_request_limit_answers_429(app, seeded, database_url):
     assert statuses[:30] == [401] * 30
     assert statuses[30] == 429
     limiter.reset()
+    from webapp.extensions import db
+
+    with limited.app_context():
+        db.engine.dispose()

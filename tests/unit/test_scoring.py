@@ -4,11 +4,15 @@ import pytest
 
 from assessments.scoring import (
     LevelSource,
+    Perception,
     Requirement,
     TrendPoint,
     effective_level,
+    evaluated_levels,
+    fit_breakdown,
     gap_to_target,
     lower_median,
+    perception_gaps,
     readiness,
     standings,
     trend_delta,
@@ -91,3 +95,51 @@ def test_trend_delta():
     assert trend_delta([]) is None
     assert trend_delta([TrendPoint("R1", 2)]) is None
     assert trend_delta([TrendPoint("R1", 2), TrendPoint("R2", None), TrendPoint("R3", 4)]) == 2
+
+
+def test_level_zero_is_a_rating_not_a_missing_one():
+    """Level 0 ("not yet demonstrated") is an answer: self-reported, and the full gap remains."""
+    (item,) = standings([Requirement("PLAN", "must", 2)], {"PLAN": 0}, {})
+    assert (item.level, item.source, item.gap) == (0, LevelSource.SELF_REPORTED, 2)
+    assert not readiness([item]).gate_passed
+
+
+def test_a_target_of_zero_is_met_by_anyone_and_left_out_of_the_fit_score():
+    items = standings([Requirement("COMM", "can", 0), Requirement("TEAM", "can", 2)], {}, {})
+    assert all(s.gap is not None for s in items)
+    assert readiness(items).fit_score == 0.0  # only TEAM counts: 0 of 2
+    assert [p.code for p in fit_breakdown(items)] == ["TEAM"]
+
+
+def test_fit_breakdown_explains_each_share():
+    items = standings(REQS, {"COMM": 1, "TEAM": 5}, {})
+    parts = {p.code: p for p in fit_breakdown(items)}
+    assert parts["COMM"].share == 0.5 and parts["TEAM"].share == 1.0
+    assert "FLEX" not in parts  # blank target: not part of the score
+    assert readiness(items).fit_score == 75.0
+
+
+def test_evaluated_levels_take_each_evaluators_latest_rating_and_the_lower_median():
+    rows = [
+        (1, "PLAN", 2, 1),
+        (1, "PLAN", 4, 2),  # evaluator 1 changed their mind: 4 counts, not 2
+        (2, "PLAN", 3, 1),
+        (3, "PLAN", None, 1),  # not observed: no opinion
+        (2, "LEAD", None, 1),
+    ]
+    assert evaluated_levels(rows) == {"PLAN": 3}  # lower median of [3, 4]
+
+
+def test_evaluated_levels_of_nothing_is_empty():
+    assert evaluated_levels([]) == {}
+
+
+def test_perception_gaps_flag_blind_spots_and_hidden_strengths_from_two_levels():
+    gaps = perception_gaps(
+        {"PLAN": 4, "LEAD": 1, "COMM": 3, "TEAM": 2}, {"PLAN": 2, "LEAD": 4, "COMM": 2}
+    )
+    assert [(g.code, g.kind, g.difference) for g in gaps] == [
+        ("LEAD", Perception.HIDDEN_STRENGTH, -3),
+        ("PLAN", Perception.BLIND_SPOT, 2),
+    ]
+    assert perception_gaps({"PLAN": 3}, {}) == []

@@ -3,7 +3,14 @@
 import pytest
 
 EXPECTED = {
-    "candidate": {"Home", "Framework", "Role profiles"},
+    "candidate": {
+        "Home",
+        "Framework",
+        "Role profiles",
+        "Self-assessment",
+        "My profile",
+        "Qualifications",
+    },
     "manager": {"Home", "Framework", "Role profiles"},
     "hr": {"Home", "Framework", "Role profiles"},
     "admin": {"Home", "Framework", "Role profiles", "Users", "Audit log"},

@@ -1,0 +1,74 @@
+// Saves the answers of a self-assessment area as the person chooses them, so that closing
+// the tab loses nothing. The form keeps working without this script (the Save button).
+// Evidence fields (data-no-autosave) are left to the Save button: they may carry files.
+(function () {
+  "use strict";
+  var form = document.getElementById("area-form");
+  if (!form || !window.fetch || !window.FormData) { return; }
+  var url = form.getAttribute("data-autosave-url");
+  var status = document.getElementById("autosave-status");
+  var versionInput = document.getElementById("version");
+  var timer = null;
+  var inFlight = false;
+  var pending = false;
+  var stopped = false;
+
+  function say(text, kind) {
+    status.textContent = text;
+    status.className = "autosave-status small" + (kind ? " is-" + kind : "");
+  }
+
+  function payload() {
+    var data = new FormData();
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || el.hasAttribute("data-no-autosave")) { return; }
+      if (el.type === "submit" || el.type === "file") { return; }
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+      data.append(el.name, el.value);
+    });
+    return data;
+  }
+
+  function save() {
+    if (stopped) { return; }
+    if (inFlight) { pending = true; return; }
+    inFlight = true;
+    say("Saving…", "saving");
+    var token = form.querySelector("input[name=csrf_token]");
+    fetch(url, {
+      method: "POST",
+      body: payload(),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": token ? token.value : "" }
+    }).then(function (response) {
+      return response.json().then(function (body) { return { status: response.status, body: body }; },
+        function () { return { status: response.status, body: {} }; });
+    }).then(function (result) {
+      inFlight = false;
+      if (result.status === 200) {
+        versionInput.value = result.body.version;
+        say(result.body.message, "saved");
+        if (pending) { pending = false; save(); }
+      } else if (result.status === 409) {
+        stopped = true;
+        say((result.body.message || "This round changed elsewhere.") +
+            " Automatic saving has stopped; press Save to keep what is on this page.", "error");
+      } else {
+        say(result.body.message || "Your last change could not be saved. Press Save to try again.", "error");
+      }
+    }).catch(function () {
+      inFlight = false;
+      say("You seem to be offline: your last change is not saved yet. Press Save when you are back online.", "error");
+    });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, 400);
+  }
+
+  form.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.name && !el.hasAttribute("data-no-autosave") && el.type === "radio") { schedule(); }
+  });
+})();
