@@ -49,9 +49,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import admin, auth, frameworks, main
+    from webapp.views import admin, auth, drafts, frameworks, interchange, main, profiles, versions
 
-    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        frameworks.bp,
+        versions.bp,
+        drafts.bp,
+        profiles.bp,
+        interchange.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
 
 

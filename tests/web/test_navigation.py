@@ -5,8 +5,15 @@ import pytest
 EXPECTED = {
     "candidate": {"Home", "Framework", "Role profiles"},
     "manager": {"Home", "Framework", "Role profiles"},
-    "hr": {"Home", "Framework", "Role profiles"},
-    "admin": {"Home", "Framework", "Role profiles", "Users"},
+    "hr": {"Home", "Framework", "Role profiles", "Framework versions", "Import framework"},
+    "admin": {
+        "Home",
+        "Framework",
+        "Role profiles",
+        "Framework versions",
+        "Import framework",
+        "Users",
+    },
 }
 
 
