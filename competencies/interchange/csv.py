@@ -609,9 +609,9 @@ def parse_csv(content: bytes, filename: str = "framework.csv") -> ImportPreview:
     for competency in spec.competencies:
         competency.related = sorted(set(competency.related))
     if rules_seen:
+        which = "1 competency has" if rules_seen == 1 else f"{rules_seen} competencies have"
         notes.append(
-            f"{rules_seen} competencies have Moodle completion rules; Proficio does not use "
-            "them and leaves them out."
+            f"{which} Moodle completion rules; Proficio does not use them and leaves them out."
         )
     problems.extend(validate_spec(spec))
     preview.spec = spec

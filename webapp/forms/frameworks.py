@@ -73,6 +73,7 @@ class PublishForm(LockedForm):
             DataRequired(message="Write what changed in this version."),
             Length(max=MAX_TEXT),
         ],
+        render_kw={"rows": 5},
     )
 
 
@@ -90,7 +91,9 @@ class FrameworkDetailsForm(LockedForm):
         description="Moodle's ID number for the framework; used in CSV exports.",
         validators=[Optional(), Length(max=100)],
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_TEXT * 4)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=MAX_TEXT * 4)], render_kw={"rows": 5}
+    )
     change_note = TextAreaField(
         "Working change note",
         description="Collect what you change here; you confirm it when publishing.",
@@ -104,7 +107,9 @@ class ScaleLevelForm(Form):
         "Name",
         validators=[DataRequired(message="Give every level a name."), Length(max=MAX_LEVEL_NAME)],
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_TEXT)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 4}
+    )
 
 
 class ScaleForm(LockedForm):
@@ -121,7 +126,9 @@ class AreaForm(LockedForm):
     name = StringField(
         "Name", validators=[DataRequired(message="Enter a name."), Length(max=MAX_NAME)]
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_TEXT)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 4}
+    )
 
 
 class DescriptorForm(Form):
@@ -145,7 +152,9 @@ class CompetencyForm(LockedForm):
         description="Leave at “none” for a competency directly in its area.",
         validators=[Optional()],
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_TEXT)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 4}
+    )
     category = StringField("Category", validators=[Optional(), Length(max=40)])
     pmi_side = SelectField(
         "PMI Talent Triangle",
@@ -188,11 +197,14 @@ class ProfileForm(LockedForm):
     name = StringField(
         "Name", validators=[DataRequired(message="Enter a name."), Length(max=MAX_NAME)]
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_TEXT)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 4}
+    )
     qualifications = TextAreaField(
         "Expected qualifications",
         description="One per line; a candidate needs any one of them.",
         validators=[Optional(), Length(max=MAX_TEXT)],
+        render_kw={"rows": 6},
     )
     rows = FieldList(FormField(RequirementRowForm), min_entries=0, max_entries=500)
 
@@ -204,7 +216,9 @@ class NewProfileForm(FlaskForm):
     name = StringField(
         "Name", validators=[DataRequired(message="Enter a name."), Length(max=MAX_NAME)]
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_TEXT)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 4}
+    )
     qualifications = TextAreaField(
         "Expected qualifications",
         description="One per line.",
