@@ -149,7 +149,12 @@ def diff_frameworks(old: FrameworkSpec, new: FrameworkSpec) -> FrameworkDiff:
         changes = _field_changes(
             before,
             after,
-            {"name": "Name", "description": "Description", "is_proficient": "Proficient"},
+            {
+                "name": "Name",
+                "description": "Description",
+                "is_proficient": "Proficient (Moodle)",
+                "is_default": "Default (Moodle)",
+            },
         )
         if changes:
             result.scale.append(ItemChange(CHANGED, str(value), str(value), after.name, changes))

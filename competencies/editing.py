@@ -81,9 +81,10 @@ def update_framework_details(
     description: str = "",
     code: str = "",
     change_note: str = "",
+    source: str | None = None,
     expected_lock: int | None = None,
 ) -> Framework:
-    """Change a draft's name, version label, code, description and working change note."""
+    """Change a draft's name, label, code, description, source and working change note."""
     require_draft(draft)
     check_lock(draft.lock_version, expected_lock, "this draft's details")
     values = {
@@ -93,11 +94,14 @@ def update_framework_details(
         "description": normalise_text(description),
         "change_note": normalise_text(change_note),
     }
+    if source is not None:
+        values["source"] = normalise_text(source)
     problems = _text_problem("a name", values["name"], MAX_NAME, required=True)
     problems += _text_problem("a version label", values["version_label"], MAX_LABEL, True)
     problems += _text_problem("the framework code", values["code"], MAX_FRAMEWORK_CODE)
     problems += _text_problem("the description", values["description"], MAX_TEXT * 4)
     problems += _text_problem("the change note", values["change_note"], MAX_TEXT)
+    problems += _text_problem("the source", values.get("source", ""), MAX_TEXT)
     clash = session.scalar(
         sa.select(Framework.id).where(
             Framework.uuid == draft.uuid,
@@ -200,9 +204,11 @@ def get_area(session: Session, framework: Framework, area_id: int) -> Area:
 
 
 def _area_problems(
-    session: Session, framework: Framework, code: str, name: str, area_id: int | None
+    session: Session, framework: Framework, code: str, name: str, area: Area | None
 ) -> list[str]:
-    problems = _code_problems(code, "area")
+    area_id = area.id if area is not None else None
+    unchanged = area is not None and area.code == code
+    problems = [] if unchanged else _code_problems(code, "area")
     problems += _text_problem("a name", name, MAX_NAME, required=True)
     clash = session.scalar(
         sa.select(Area.id).where(
@@ -269,7 +275,7 @@ def update_area(
         "name": normalise_text(name),
         "description": normalise_text(description),
     }
-    problems = _area_problems(session, area.framework, values["code"], values["name"], area.id)
+    problems = _area_problems(session, area.framework, values["code"], values["name"], area)
     problems += _text_problem("the description", values["description"], MAX_TEXT)
     if problems:
         raise ValidationError("The area could not be saved.", problems=problems)
@@ -400,7 +406,9 @@ def _validate_competency(
     }
     for name in CROSSWALK_FIELDS:
         values[name] = getattr(data, name).strip() or None
-    problems = _code_problems(values["code"], "competency")
+    # Imported codes may not follow Proficio's pattern; only a new or changed code must.
+    unchanged = competency is not None and values["code"] == competency.code
+    problems = [] if unchanged else _code_problems(values["code"], "competency")
     problems += _text_problem("a name", values["name"], MAX_NAME, required=True)
     problems += _text_problem("the description", values["description"], MAX_TEXT)
     problems += _text_problem("the category", values["category"], MAX_CATEGORY)

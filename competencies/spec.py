@@ -28,6 +28,9 @@ MAX_NAME = 200
 MAX_LEVEL_NAME = 120
 MAX_LABEL = 40
 MAX_FRAMEWORK_CODE = 100
+# Sizes beyond any real framework; they keep editor pages and forms bounded.
+MAX_SCALE_LEVELS = 20
+MAX_COMPETENCIES = 2000
 MAX_CROSSWALK = {"ecf_code": 20, "sfia_code": 20, "icb4_element": 120, "esco_uri": 300}
 CROSSWALK_FIELDS = ("ecf_code", "sfia_code", "icb4_element", "esco_uri")
 CROSSWALK_LABELS = {
@@ -232,6 +235,15 @@ def validate_spec(spec: FrameworkSpec) -> list[str]:
         problems.append(f"The framework identifier {spec.uuid!r} is not a UUID.")
     if not spec.scale_levels:
         problems.append("The framework has no scale levels.")
+    if len(spec.scale_levels) > MAX_SCALE_LEVELS:
+        problems.append(
+            f"The scale has {len(spec.scale_levels)} levels; Proficio allows {MAX_SCALE_LEVELS}."
+        )
+    if len(spec.competencies) > MAX_COMPETENCIES:
+        problems.append(
+            f"The framework has {len(spec.competencies)} competencies; Proficio allows "
+            f"{MAX_COMPETENCIES} per framework."
+        )
     values = [level.value for level in spec.scale_levels]
     for value in sorted({v for v in values if values.count(v) > 1}):
         problems.append(f"Scale level {value} appears more than once.")
@@ -277,6 +289,8 @@ def validate_spec(spec: FrameworkSpec) -> list[str]:
             check_length(
                 f"{label}: the {CROSSWALK_LABELS[name]} code", getattr(c, name), MAX_CROSSWALK[name]
             )
+        if c.esco_uri and not re.match(r"^https?://\S+$", c.esco_uri):
+            problems.append(f"{label}: the ESCO reference {c.esco_uri!r} is not a web address.")
         if c.area_code not in area_codes:
             problems.append(f"{label} belongs to an unknown area {c.area_code!r}.")
         if c.pmi_side is not None and c.pmi_side not in {side.value for side in PmiSide}:

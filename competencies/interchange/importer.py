@@ -118,7 +118,9 @@ def write_import(session: Session, preview: ImportPreview, actor: User | None) -
         )
     plan = plan_import(session, preview)
     if plan.problems:
-        raise ConflictError(plan.problems[0], problems=plan.problems)
+        raise ConflictError(
+            "The file was not imported; nothing was written.", problems=plan.problems
+        )
     assert plan.spec is not None
     framework = framework_from_spec(plan.spec)
     framework.version = plan.version

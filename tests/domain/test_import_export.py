@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from competencies import interchange
 from competencies.drafts import create_draft
+from competencies.editing import competency_input, update_competency
 from competencies.interchange.csv import export_csv
 from competencies.models import (
     Area,
@@ -199,6 +200,44 @@ def test_no_import_while_a_draft_is_open(session):
     session.flush()
     before = row_counts(session)
     preview = interchange.parse_file(export_csv(default_spec()).encode(), "again.csv")
-    with pytest.raises(ConflictError, match="already has a draft"):
+    with pytest.raises(ConflictError) as caught:
         interchange.write_import(session, preview, actor=None)
+    assert "already has a draft (version 1.1)" in caught.value.problems[0]
     assert row_counts(session) == before
+
+
+def test_an_imported_code_outside_our_pattern_does_not_block_editing(session):
+    text = moodle_csv().decode().replace("INC-1", "INC 1")
+    framework = interchange.write_import(
+        session, interchange.parse_file(text.encode(), "spaces.csv"), actor=None
+    )
+    competency = next(c for c in framework.competencies if c.code == "INC 1")
+    changes = competency_input(competency)
+    changes.descriptors[2] = "Asks for impact first, every time."
+    update_competency(session, competency, None, changes)
+    assert competency.level_descriptors[0].description == "Asks for impact first, every time."
+    changes.code = "INC 2"
+    with pytest.raises(ValidationError) as caught:
+        update_competency(session, competency, None, changes)
+    assert "letters, digits" in caught.value.problems[0]
+
+
+def test_an_esco_reference_must_be_a_web_address():
+    spec = default_spec()
+    spec.competencies[0].esco_uri = "javascript:alert(1)"
+    problems = interchange.parse_file(export_csv(spec).encode(), "esco.csv").problems
+    assert problems == [
+        "Competency TEC-01: the ESCO reference 'javascript:alert(1)' is not a web address."
+    ]
+
+
+def test_discarding_an_imported_draft_with_nesting_and_relations_removes_all_of_it(session):
+    from competencies.drafts import discard_draft
+
+    framework = interchange.write_import(
+        session, interchange.parse_file(moodle_csv(), "m.csv"), actor=None
+    )
+    session.flush()
+    discard_draft(session, framework, None)
+    counts = row_counts(session)
+    assert counts["frameworks"] == counts["competencies"] == counts["competency_relations"] == 0

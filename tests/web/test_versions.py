@@ -191,6 +191,7 @@ def test_details_and_areas_can_be_edited(hr_client, db_session):
             "version_label": "2.0",
             "code": "PROFICIO-ITPM",
             "description": "New description",
+            "source": "Our own interviews",
             "change_note": "Work in progress",
             "lock_version": str(draft.lock_version),
         },
@@ -202,6 +203,7 @@ def test_details_and_areas_can_be_edited(hr_client, db_session):
     assert response.status_code == 302
     db_session.expire_all()
     assert draft.version_label == "2.0" and "GOV" in [a.code for a in draft.areas]
+    assert draft.source == "Our own interviews"
 
 
 def _profile_form(db_session, draft, profile, overrides):

@@ -18,7 +18,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from competencies.models import PmiSide
-from competencies.spec import MAX_CODE, MAX_CROSSWALK, MAX_LABEL, MAX_LEVEL_NAME, MAX_NAME
+from competencies.spec import (
+    MAX_CODE,
+    MAX_COMPETENCIES,
+    MAX_CROSSWALK,
+    MAX_LABEL,
+    MAX_LEVEL_NAME,
+    MAX_NAME,
+    MAX_SCALE_LEVELS,
+)
 
 MAX_TEXT = 4000
 NOT_REQUIRED = ""
@@ -94,6 +102,12 @@ class FrameworkDetailsForm(LockedForm):
     description = TextAreaField(
         "Description", validators=[Optional(), Length(max=MAX_TEXT * 4)], render_kw={"rows": 5}
     )
+    source = TextAreaField(
+        "Source",
+        description="Where the framework comes from, e.g. the material or standard it follows.",
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        render_kw={"rows": 2},
+    )
     change_note = TextAreaField(
         "Working change note",
         description="Collect what you change here; you confirm it when publishing.",
@@ -116,7 +130,7 @@ class ScaleForm(LockedForm):
     scale_name = StringField(
         "Scale name", validators=[DataRequired(message="Enter a scale name."), Length(max=MAX_NAME)]
     )
-    levels = FieldList(FormField(ScaleLevelForm), min_entries=0, max_entries=50)
+    levels = FieldList(FormField(ScaleLevelForm), min_entries=0, max_entries=MAX_SCALE_LEVELS)
 
 
 class AreaForm(LockedForm):
@@ -181,7 +195,7 @@ class CompetencyForm(LockedForm):
         validators=[Optional(), Length(max=MAX_CROSSWALK["esco_uri"])],
     )
     related_ids = SelectMultipleField("Related competencies", coerce=int, validators=[Optional()])
-    descriptors = FieldList(FormField(DescriptorForm), min_entries=0, max_entries=50)
+    descriptors = FieldList(FormField(DescriptorForm), min_entries=0, max_entries=MAX_SCALE_LEVELS)
 
 
 class RequirementRowForm(Form):
@@ -206,7 +220,7 @@ class ProfileForm(LockedForm):
         validators=[Optional(), Length(max=MAX_TEXT)],
         render_kw={"rows": 6},
     )
-    rows = FieldList(FormField(RequirementRowForm), min_entries=0, max_entries=500)
+    rows = FieldList(FormField(RequirementRowForm), min_entries=0, max_entries=MAX_COMPETENCIES)
 
 
 class NewProfileForm(FlaskForm):

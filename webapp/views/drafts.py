@@ -72,6 +72,7 @@ def details(framework_id: int):
                 code=form.code.data or "",
                 description=form.description.data or "",
                 change_note=form.change_note.data or "",
+                source=form.source.data or "",
                 expected_lock=form.expected_lock(),
             )
         except ValidationError as error:
