@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from competencies.competency_editing import competency_input, update_competency
 from competencies.drafts import create_draft
-from competencies.editing import competency_input, update_competency, update_framework_details
+from competencies.editing import update_framework_details
 from competencies.models import Framework
 from competencies.profiles import RequirementChoice, set_requirements
 from core.users import Role, User, create_user, get_user_by_email

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from competencies.interchange.case import dump_case, export_case, parse_case
+from competencies.interchange.case import dump_case, export_case
+from competencies.interchange.case_reader import parse_case
 from competencies.interchange.common import (
     CASE,
     CSV,
@@ -19,7 +20,8 @@ from competencies.interchange.common import (
     ImportPreview,
     guess_format,
 )
-from competencies.interchange.csv import export_csv, parse_csv
+from competencies.interchange.csv import export_csv
+from competencies.interchange.csv_reader import parse_csv
 from competencies.interchange.importer import ImportPlan, plan_import, write_import
 from competencies.models import Framework
 from competencies.spec import spec_from_framework

@@ -3,6 +3,14 @@
 import pytest
 import sqlalchemy as sa
 
+from competencies.competency_editing import (
+    CompetencyInput,
+    add_competency,
+    competency_input,
+    move_competency,
+    remove_competency,
+    update_competency,
+)
 from competencies.drafts import (
     PublishedVersionError,
     create_draft,
@@ -11,16 +19,10 @@ from competencies.drafts import (
     publish_draft,
 )
 from competencies.editing import (
-    CompetencyInput,
     ScaleLevelInput,
     add_area,
-    add_competency,
-    competency_input,
-    move_competency,
     remove_area,
-    remove_competency,
     update_area,
-    update_competency,
     update_framework_details,
     update_scale,
 )

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from competencies import interchange
+from competencies.competency_editing import competency_input, update_competency
 from competencies.drafts import create_draft
-from competencies.editing import competency_input, update_competency
 from competencies.interchange.csv import export_csv
 from competencies.models import (
     Area,

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from competencies.interchange import parse_file
-from competencies.interchange.csv import COLUMNS, export_csv, parse_csv
+from competencies.interchange.csv import COLUMNS, export_csv
+from competencies.interchange.csv_reader import parse_csv
 from tests.interchange_files import bad_files, default_csv_text, default_spec, moodle_csv
 
 

@@ -4,8 +4,8 @@ import contextlib
 
 import sqlalchemy as sa
 
+from competencies.competency_editing import CompetencyInput, add_competency
 from competencies.drafts import create_draft
-from competencies.editing import CompetencyInput, add_competency
 from competencies.models import Framework, RoleProfile
 
 

@@ -6,25 +6,26 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from competencies.drafts import get_framework, require_draft
-from competencies.editing import (
+from competencies.competency_editing import (
     CompetencyInput,
-    ScaleLevelInput,
-    add_area,
     add_competency,
     competency_input,
-    get_area,
     get_competency,
     move_competency,
-    remove_area,
     remove_competency,
-    update_area,
     update_competency,
+)
+from competencies.drafts import get_framework, require_draft
+from competencies.editing import (
+    ScaleLevelInput,
+    add_area,
+    get_area,
+    remove_area,
+    update_area,
     update_framework_details,
     update_scale,
 )
 from competencies.models import Competency, Framework, RoleRequirement
-from core.errors import ValidationError
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.frameworks import (
@@ -34,6 +35,7 @@ from webapp.forms.frameworks import (
     FrameworkDetailsForm,
     ScaleForm,
 )
+from webapp.transactions import commit_or_problems, form_status
 from webapp.views.versions import EDITORS, load_tree
 
 bp = Blueprint("drafts", __name__, url_prefix="/framework/versions/<int:framework_id>")
@@ -49,10 +51,6 @@ def _back(framework: Framework, anchor: str = ""):
     return redirect(url_for("versions.detail", framework_id=framework.id) + anchor)
 
 
-def _status(form) -> int:
-    return 400 if form.is_submitted() else 200
-
-
 @bp.route("/details", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def details(framework_id: int):
@@ -62,8 +60,8 @@ def details(framework_id: int):
         form.lock_version.data = str(framework.lock_version)
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            update_framework_details(
+        _, problems = commit_or_problems(
+            lambda: update_framework_details(
                 db.session,
                 framework,
                 current_user,
@@ -75,17 +73,13 @@ def details(framework_id: int):
                 source=form.source.data or "",
                 expected_lock=form.expected_lock(),
             )
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
+        )
+        if not problems:
             flash("The draft's details were saved.", "success")
             return _back(framework)
-    status = 422 if problems else _status(form)
     return render_template(
         "drafts/details.html", framework=framework, form=form, problems=problems
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/scale", methods=["GET", "POST"])
@@ -106,8 +100,8 @@ def scale(framework_id: int):
             ScaleLevelInput(level.value.data, level.name.data, level.description.data or "")
             for level in (entry.form for entry in form.levels)
         ]
-        try:
-            update_scale(
+        _, problems = commit_or_problems(
+            lambda: update_scale(
                 db.session,
                 framework,
                 current_user,
@@ -115,17 +109,13 @@ def scale(framework_id: int):
                 levels=levels,
                 expected_lock=form.expected_lock(),
             )
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
+        )
+        if not problems:
             flash("The scale was saved.", "success")
             return _back(framework, "#scale")
-    status = 422 if problems else _status(form)
     return render_template(
         "drafts/scale.html", framework=framework, form=form, problems=problems
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/areas/new", methods=["GET", "POST"])
@@ -135,8 +125,8 @@ def new_area(framework_id: int):
     form = AreaForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            add_area(
+        _, problems = commit_or_problems(
+            lambda: add_area(
                 db.session,
                 framework,
                 current_user,
@@ -144,17 +134,13 @@ def new_area(framework_id: int):
                 name=form.name.data,
                 description=form.description.data or "",
             )
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
+        )
+        if not problems:
             flash(f"Area {form.name.data} was added.", "success")
             return _back(framework, "#areas")
-    status = 422 if problems else _status(form)
     return render_template(
         "drafts/area.html", framework=framework, area=None, form=form, problems=problems
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
@@ -167,8 +153,8 @@ def edit_area(framework_id: int, area_id: int):
         form.lock_version.data = str(area.lock_version)
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            update_area(
+        _, problems = commit_or_problems(
+            lambda: update_area(
                 db.session,
                 area,
                 current_user,
@@ -177,17 +163,13 @@ def edit_area(framework_id: int, area_id: int):
                 description=form.description.data or "",
                 expected_lock=form.expected_lock(),
             )
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
+        )
+        if not problems:
             flash(f"Area {area.name} was saved.", "success")
             return _back(framework, "#areas")
-    status = 422 if problems else _status(form)
     return render_template(
         "drafts/area.html", framework=framework, area=area, form=form, problems=problems
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/areas/<int:area_id>/delete", methods=["POST"])
@@ -254,7 +236,7 @@ def _input(form: CompetencyForm) -> CompetencyInput:
     )
 
 
-def _render_competency(framework, competency, form, problems, status):
+def _render_competency(framework, competency, form, problems):
     levels = {level.value: level for level in framework.scale_levels}
     return render_template(
         "drafts/competency.html",
@@ -263,7 +245,7 @@ def _render_competency(framework, competency, form, problems, status):
         form=form,
         levels=levels,
         problems=problems,
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/competencies/new", methods=["GET", "POST"])
@@ -273,17 +255,13 @@ def new_competency(framework_id: int):
     form = _competency_form(framework, None)
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            competency = add_competency(db.session, framework, current_user, _input(form))
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
+        competency, problems = commit_or_problems(
+            lambda: add_competency(db.session, framework, current_user, _input(form))
+        )
+        if competency is not None:
             flash(f"Competency {competency.code} was added.", "success")
             return _back(framework, f"#competency-{competency.id}")
-    status = 422 if problems else _status(form)
-    return _render_competency(framework, None, form, problems, status)
+    return _render_competency(framework, None, form, problems)
 
 
 @bp.route("/competencies/<int:competency_id>/edit", methods=["GET", "POST"])
@@ -294,19 +272,15 @@ def edit_competency(framework_id: int, competency_id: int):
     form = _competency_form(framework, competency)
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            update_competency(
+        _, problems = commit_or_problems(
+            lambda: update_competency(
                 db.session, competency, current_user, _input(form), form.expected_lock()
             )
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
+        )
+        if not problems:
             flash(f"Competency {competency.code} was saved.", "success")
             return _back(framework, f"#competency-{competency.id}")
-    status = 422 if problems else _status(form)
-    return _render_competency(framework, competency, form, problems, status)
+    return _render_competency(framework, competency, form, problems)
 
 
 @bp.route("/competencies/<int:competency_id>/delete", methods=["GET", "POST"])

@@ -16,10 +16,10 @@ from competencies.profiles import (
     set_requirements,
     update_profile_details,
 )
-from core.errors import ValidationError
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, CopyProfileForm, NewProfileForm, ProfileForm
+from webapp.transactions import commit_or_problems, form_status
 from webapp.views.versions import EDITORS, load_tree
 
 bp = Blueprint("profiles", __name__, url_prefix="/framework/versions/<int:framework_id>/roles")
@@ -63,7 +63,6 @@ def edit(framework_id: int, profile_id: int):
     profile = get_profile(db.session, framework, profile_id)
     form = _editor_form(framework, profile)
     problems: list[str] = []
-    status = 200
     if form.validate_on_submit():
         choices = {
             row.form.competency_id.data: RequirementChoice(
@@ -71,8 +70,8 @@ def edit(framework_id: int, profile_id: int):
             )
             for row in form.rows
         }
-        lock = form.expected_lock()
-        try:
+
+        def save() -> None:
             update_profile_details(
                 db.session,
                 profile,
@@ -81,18 +80,14 @@ def edit(framework_id: int, profile_id: int):
                 name=form.name.data,
                 description=form.description.data or "",
                 qualifications=_lines(form.qualifications.data),
-                expected_lock=lock,
+                expected_lock=form.expected_lock(),
             )
             set_requirements(db.session, profile, current_user, choices)
-        except ValidationError as error:
-            db.session.rollback()
-            problems, status = error.problems, 422
-        else:
-            db.session.commit()
+
+        _, problems = commit_or_problems(save)
+        if not problems:
             flash(f"Role profile {profile.name} was saved.", "success")
             return redirect(url_for("versions.detail", framework_id=framework.id) + "#roles")
-    elif form.is_submitted():
-        status = 400
     competencies = {c.id: c for c in framework.competencies}
     return render_template(
         "profiles/edit.html",
@@ -101,7 +96,7 @@ def edit(framework_id: int, profile_id: int):
         form=form,
         competencies=competencies,
         problems=problems,
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -111,10 +106,9 @@ def new(framework_id: int):
     require_draft(framework)
     form = NewProfileForm()
     problems: list[str] = []
-    status = 200
     if form.validate_on_submit():
-        try:
-            profile = create_profile(
+        profile, problems = commit_or_problems(
+            lambda: create_profile(
                 db.session,
                 framework,
                 current_user,
@@ -123,20 +117,15 @@ def new(framework_id: int):
                 description=form.description.data or "",
                 qualifications=_lines(form.qualifications.data),
             )
-        except ValidationError as error:
-            db.session.rollback()
-            problems, status = error.problems, 422
-        else:
-            db.session.commit()
+        )
+        if profile is not None:
             flash(f"Role profile {profile.name} was created; now set its requirements.", "success")
             return redirect(
                 url_for("profiles.edit", framework_id=framework.id, profile_id=profile.id)
             )
-    elif form.is_submitted():
-        status = 400
     return render_template(
         "profiles/new.html", framework=framework, form=form, problems=problems
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/<int:profile_id>/copy", methods=["GET", "POST"])
@@ -150,26 +139,20 @@ def copy(framework_id: int, profile_id: int):
         form.code.data = f"{profile.code}-COPY"[:40]
         form.name.data = f"{profile.name} (copy)"
     problems: list[str] = []
-    status = 200
     if form.validate_on_submit():
-        try:
-            duplicate = copy_profile(
+        duplicate, problems = commit_or_problems(
+            lambda: copy_profile(
                 db.session, profile, current_user, code=form.code.data, name=form.name.data
             )
-        except ValidationError as error:
-            db.session.rollback()
-            problems, status = error.problems, 422
-        else:
-            db.session.commit()
+        )
+        if duplicate is not None:
             flash(f"{duplicate.name} was created from {profile.name}.", "success")
             return redirect(
                 url_for("profiles.edit", framework_id=framework.id, profile_id=duplicate.id)
             )
-    elif form.is_submitted():
-        status = 400
     return render_template(
         "profiles/copy.html", framework=framework, profile=profile, form=form, problems=problems
-    ), status
+    ), form_status(form, problems)
 
 
 def _set_retired(framework_id: int, profile_id: int, retired: bool):

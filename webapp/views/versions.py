@@ -20,11 +20,11 @@ from competencies.drafts import (
 from competencies.models import Competency, Framework, FrameworkStatus
 from competencies.services import current_framework, load_framework_tree
 from competencies.spec import spec_from_framework
-from core.errors import ValidationError
 from core.users import Role, User
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, PublishForm
+from webapp.transactions import commit_or_problems, form_status
 
 bp = Blueprint("versions", __name__, url_prefix="/framework/versions")
 EDITORS = (Role.HR, Role.ADMIN)
@@ -130,18 +130,17 @@ def publish(framework_id: int):
     framework = load_tree(framework_id)
     require_draft(framework)
     form = PublishForm()
-    status, problems = 200, []
+    problems: list[str] = []
     if request.method == "GET":
         form.note.data = framework.change_note
         form.lock_version.data = str(framework.lock_version)
     elif form.validate_on_submit():
-        try:
-            publish_draft(db.session, framework, current_user, form.note.data, form.expected_lock())
-        except ValidationError as error:
-            db.session.rollback()
-            problems, status = error.problems, 422
-        else:
-            db.session.commit()
+        _, problems = commit_or_problems(
+            lambda: publish_draft(
+                db.session, framework, current_user, form.note.data, form.expected_lock()
+            )
+        )
+        if not problems:
             flash(f"Version {framework.version_label} is now the current version.", "success")
             previous = previous_version(framework)
             if previous is None:
@@ -149,8 +148,6 @@ def publish(framework_id: int):
             return redirect(
                 url_for("versions.compare", **{"from": previous.id, "to": framework.id})
             )
-    else:
-        status = 400
     previous = previous_version(framework)
     diff = None
     if previous is not None:
@@ -164,7 +161,7 @@ def publish(framework_id: int):
         diff=diff,
         form=form,
         problems=problems,
-    ), status
+    ), form_status(form, problems)
 
 
 @bp.route("/<int:framework_id>/discard", methods=["GET", "POST"])
