@@ -6,10 +6,23 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from competencies.interchange.case import dump_case, export_case
 from competencies.interchange.csv import export_csv
+from competencies.models import (
+    Area,
+    Competency,
+    CompetencyRelation,
+    Framework,
+    LevelDescriptor,
+    RoleProfile,
+    RoleRequirement,
+    ScaleLevel,
+)
 from competencies.services import read_default_framework_data, spec_from_data
 from competencies.spec import FrameworkSpec
+from core.audit import AuditEvent
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interchange"
 MOODLE_LAYOUT_CSV = FIXTURES / "moodle-layout-framework.csv"
@@ -164,3 +177,24 @@ def default_csv_text() -> str:
 
 def json_of(content: bytes) -> dict:
     return json.loads(content.decode("utf-8"))
+
+
+TABLES = (
+    Framework,
+    ScaleLevel,
+    Area,
+    Competency,
+    LevelDescriptor,
+    CompetencyRelation,
+    RoleProfile,
+    RoleRequirement,
+    AuditEvent,
+)
+
+
+def row_counts(session) -> dict[str, int]:
+    """Rows per framework table and audit events: what an import must leave unchanged."""
+    return {
+        model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in TABLES
+    }

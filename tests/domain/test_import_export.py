@@ -10,41 +10,15 @@ from competencies.competency_editing import competency_input, update_competency
 from competencies.drafts import create_draft
 from competencies.interchange.csv import export_csv
 from competencies.models import (
-    Area,
-    Competency,
-    CompetencyRelation,
     Framework,
     FrameworkStatus,
-    LevelDescriptor,
-    RoleProfile,
-    RoleRequirement,
-    ScaleLevel,
 )
 from competencies.services import load_framework_tree, publish_framework, seed_default_framework
 from competencies.spec import spec_from_framework
 from core.audit import AuditEvent
 from core.errors import ConflictError, ValidationError
 from tests.conftest import shared_fixture
-from tests.interchange_files import bad_files, default_spec, moodle_csv
-
-TABLES = (
-    Framework,
-    ScaleLevel,
-    Area,
-    Competency,
-    LevelDescriptor,
-    CompetencyRelation,
-    RoleProfile,
-    RoleRequirement,
-    AuditEvent,
-)
-
-
-def row_counts(session) -> dict[str, int]:
-    return {
-        model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in TABLES
-    }
+from tests.interchange_files import bad_files, default_spec, moodle_csv, row_counts
 
 
 def _export(session, framework, file_format):

@@ -6,8 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from competencies.models import Framework, FrameworkStatus
-from tests.domain.test_import_export import row_counts
-from tests.interchange_files import bad_files, moodle_csv
+from tests.interchange_files import bad_files, moodle_csv, row_counts
 
 
 def test_export_writes_csv_and_case_files(runner, tmp_path):

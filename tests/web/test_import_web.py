@@ -7,8 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from competencies.models import Framework
-from tests.domain.test_import_export import row_counts
-from tests.interchange_files import bad_files, moodle_csv
+from tests.interchange_files import bad_files, moodle_csv, row_counts
 
 
 def _upload(client, content: bytes, name: str, file_format: str = ""):
