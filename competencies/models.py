@@ -53,15 +53,22 @@ class Framework(Base):
     uuid: Mapped[str] = mapped_column(sa.String(36), default=_uuid, index=True)
     version: Mapped[int] = mapped_column(default=1)
     version_label: Mapped[str] = mapped_column(sa.String(40))
+    # A short identifier other systems use for the framework (Moodle's "ID number").
+    code: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     source: Mapped[str] = mapped_column(sa.Text, default="")
     scale_name: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(20), default=FrameworkStatus.DRAFT.value)
+    # What changed in this version, written by HR while editing and shown after publishing.
+    change_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     based_on_id: Mapped[int | None] = mapped_column(sa.ForeignKey("frameworks.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Optimistic locking for the framework's own fields and its scale (see drafts.py).
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     scale_levels: Mapped[list[ScaleLevel]] = relationship(
         back_populates="framework", order_by="ScaleLevel.value", cascade="all, delete-orphan"
@@ -75,6 +82,9 @@ class Framework(Base):
     role_profiles: Mapped[list[RoleProfile]] = relationship(
         back_populates="framework", order_by="RoleProfile.position", cascade="all, delete-orphan"
     )
+    relations: Mapped[list[CompetencyRelation]] = relationship(
+        back_populates="framework", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("uuid", "version", name="uq_frameworks_uuid_version"),
@@ -84,6 +94,10 @@ class Framework(Base):
     @property
     def is_published(self) -> bool:
         return self.status == FrameworkStatus.PUBLISHED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == FrameworkStatus.DRAFT
 
     @property
     def level_values(self) -> list[int]:
@@ -103,6 +117,10 @@ class ScaleLevel(Base):
     value: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Moodle's scale configuration: the level given by default, and levels that count as
+    # proficient. Kept so that a framework moves between Moodle and Proficio unchanged.
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    is_proficient: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     framework: Mapped[Framework] = relationship(back_populates="scale_levels")
 
@@ -123,6 +141,7 @@ class Area(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     framework: Mapped[Framework] = relationship(back_populates="areas")
     competencies: Mapped[list[Competency]] = relationship(
@@ -142,6 +161,11 @@ class Competency(Base):
         sa.ForeignKey("frameworks.id", ondelete="CASCADE"), index=True
     )
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id", ondelete="CASCADE"))
+    # Imported frameworks (Moodle, CASE) nest deeper than area › competency; a sub-competency
+    # names its parent competency in the same area.
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("competencies.id", ondelete="CASCADE"), index=True
+    )
     uuid: Mapped[str] = mapped_column(sa.String(36), default=_uuid)
     code: Mapped[str] = mapped_column(sa.String(40))
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -153,9 +177,11 @@ class Competency(Base):
     icb4_element: Mapped[str | None] = mapped_column(sa.String(120))
     esco_uri: Mapped[str | None] = mapped_column(sa.String(300))
     position: Mapped[int] = mapped_column(default=0)
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     framework: Mapped[Framework] = relationship(back_populates="competencies")
     area: Mapped[Area] = relationship(back_populates="competencies")
+    parent: Mapped[Competency | None] = relationship(remote_side="Competency.id")
     level_descriptors: Mapped[list[LevelDescriptor]] = relationship(
         back_populates="competency", order_by="LevelDescriptor.level", cascade="all, delete-orphan"
     )
@@ -210,6 +236,7 @@ class RoleProfile(Base):
     qualifications: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     is_retired: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     framework: Mapped[Framework] = relationship(back_populates="role_profiles")
     requirements: Mapped[list[RoleRequirement]] = relationship(
@@ -246,4 +273,31 @@ class RoleRequirement(Base):
             "role_profile_id", "competency_id", name="uq_role_requirements_profile_competency"
         ),
         sa.CheckConstraint("requirement IN ('must', 'can')", name="requirement_is_known"),
+    )
+
+
+class CompetencyRelation(Base):
+    """Two competencies of one version that relate to each other (Moodle's cross-references).
+
+    The relation has no direction; services store each pair once.
+    """
+
+    __tablename__ = "competency_relations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("frameworks.id", ondelete="CASCADE"), index=True
+    )
+    competency_id: Mapped[int] = mapped_column(sa.ForeignKey("competencies.id", ondelete="CASCADE"))
+    related_id: Mapped[int] = mapped_column(sa.ForeignKey("competencies.id", ondelete="CASCADE"))
+
+    framework: Mapped[Framework] = relationship(back_populates="relations")
+    competency: Mapped[Competency] = relationship(foreign_keys=[competency_id])
+    related: Mapped[Competency] = relationship(foreign_keys=[related_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "competency_id", "related_id", name="uq_competency_relations_competency_related"
+        ),
+        sa.CheckConstraint("competency_id <> related_id", name="not_related_to_itself"),
     )

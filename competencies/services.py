@@ -15,11 +15,18 @@ from competencies.models import (
     Competency,
     Framework,
     FrameworkStatus,
-    LevelDescriptor,
-    Requirement,
     RoleProfile,
     RoleRequirement,
-    ScaleLevel,
+)
+from competencies.spec import (
+    AreaSpec,
+    CompetencySpec,
+    FrameworkSpec,
+    RequirementSpec,
+    RoleProfileSpec,
+    ScaleLevelSpec,
+    framework_from_spec,
+    validate_spec,
 )
 from core.audit import record_event
 from core.db import utcnow
@@ -43,114 +50,122 @@ def read_default_framework_data() -> dict[str, Any]:
     return json.loads(text)
 
 
-def build_framework(data: dict[str, Any]) -> Framework:
-    """Build (unsaved) framework objects from the data-file structure; validates references."""
+def spec_from_data(data: dict[str, Any]) -> FrameworkSpec:
+    """The plain spec of a framework written in the data-file structure (``competencies/data``)."""
     meta = data["framework"]
-    framework = Framework(
+    spec = FrameworkSpec(
         uuid=meta.get("uuid") or stable_uuid("framework", meta["name"]),
-        version=1,
-        version_label=str(meta.get("version", "1.0")),
+        code=meta.get("code", ""),
         name=meta["name"],
+        version_label=str(meta.get("version", "1.0")),
         description=meta.get("description", ""),
         source=meta.get("source", ""),
         scale_name=data["scale"]["name"],
-        status=FrameworkStatus.DRAFT.value,
+        scale_levels=[
+            ScaleLevelSpec(
+                value=int(level["value"]),
+                name=level["name"],
+                description=level.get("description", ""),
+                is_default=bool(level.get("default", False)),
+                is_proficient=bool(level.get("proficient", False)),
+            )
+            for level in data["scale"]["levels"]
+        ],
     )
-    framework.scale_levels = [
-        ScaleLevel(value=int(level["value"]), name=level["name"], description=level["description"])
-        for level in data["scale"]["levels"]
-    ]
-    levels = {level.value for level in framework.scale_levels}
-    by_code: dict[str, Competency] = {}
-    problems: list[str] = []
-    position = 0
-    for area_position, area_data in enumerate(data["areas"]):
-        area = Area(
-            uuid=area_data.get("uuid") or stable_uuid("area", area_data["code"]),
-            code=area_data["code"],
-            name=area_data["name"],
-            description=area_data.get("description", ""),
-            position=area_position,
+    uuid_by_code: dict[str, str] = {}
+    for area in data["areas"]:
+        spec.areas.append(
+            AreaSpec(
+                uuid=area.get("uuid") or stable_uuid("area", area["code"]),
+                code=area["code"],
+                name=area["name"],
+                description=area.get("description", ""),
+            )
         )
-        framework.areas.append(area)
-        for item in area_data["competencies"]:
+        for item in area["competencies"]:
             code = item["code"]
-            if code in by_code:
-                problems.append(f"Competency code {code} appears twice.")
-                continue
-            position += 1
-            competency = Competency(
-                uuid=item.get("uuid") or stable_uuid("competency", code),
-                code=code,
-                name=item["name"],
-                description=item.get("description", ""),
-                category=item.get("category") or "",
-                pmi_side=item.get("pmi_side"),
-                ecf_code=item.get("ecf"),
-                sfia_code=item.get("sfia"),
-                icb4_element=item.get("icb4"),
-                esco_uri=item.get("esco_uri"),
-                position=position,
-                area=area,
-                framework=framework,
-            )
-            for level_text, description in sorted(item.get("indicators", {}).items()):
-                if int(level_text) not in levels:
-                    problems.append(f"{code}: indicator for unknown level {level_text}.")
-                    continue
-                competency.level_descriptors.append(
-                    LevelDescriptor(level=int(level_text), description=description)
+            uuid_by_code.setdefault(code, item.get("uuid") or stable_uuid("competency", code))
+            spec.competencies.append(
+                CompetencySpec(
+                    uuid=item.get("uuid") or stable_uuid("competency", code),
+                    code=code,
+                    name=item["name"],
+                    area_code=area["code"],
+                    description=item.get("description", ""),
+                    parent_code=item.get("parent"),
+                    category=item.get("category") or "",
+                    pmi_side=item.get("pmi_side"),
+                    ecf_code=item.get("ecf"),
+                    sfia_code=item.get("sfia"),
+                    icb4_element=item.get("icb4"),
+                    esco_uri=item.get("esco_uri"),
+                    descriptors={int(k): v for k, v in item.get("indicators", {}).items()},
+                    related=list(item.get("related", [])),
                 )
-            by_code[code] = competency
-    for profile_position, profile_data in enumerate(data.get("role_profiles", [])):
-        profile = RoleProfile(
-            uuid=profile_data.get("uuid") or stable_uuid("role", profile_data["code"]),
-            code=profile_data["code"],
-            name=profile_data["name"],
-            description=profile_data.get("description", ""),
-            qualifications=list(profile_data.get("qualifications", [])),
-            position=profile_position,
+            )
+    for profile in data.get("role_profiles", []):
+        spec.role_profiles.append(
+            RoleProfileSpec(
+                uuid=profile.get("uuid") or stable_uuid("role", profile["code"]),
+                code=profile["code"],
+                name=profile["name"],
+                description=profile.get("description", ""),
+                qualifications=list(profile.get("qualifications", [])),
+                requirements={
+                    uuid_by_code.get(req["code"], req["code"]): RequirementSpec(
+                        req["requirement"], req.get("target")
+                    )
+                    for req in profile["requirements"]
+                },
+            )
         )
-        framework.role_profiles.append(profile)
-        for req in profile_data["requirements"]:
-            competency = by_code.get(req["code"])
-            if competency is None:
-                problems.append(f"Role {profile.name}: unknown competency {req['code']}.")
-                continue
-            if req["requirement"] not in {r.value for r in Requirement}:
-                problems.append(f"Role {profile.name}: requirement must be must or can.")
-                continue
-            target = req.get("target")
-            if target is not None and target not in levels:
-                problems.append(f"Role {profile.name}: target {target} is not on the scale.")
-                continue
-            profile.requirements.append(
-                RoleRequirement(
-                    competency=competency, requirement=req["requirement"], target_level=target
-                )
-            )
+    return spec
+
+
+def build_framework(data: dict[str, Any]) -> Framework:
+    """Build (unsaved) framework objects from the data-file structure; validates references."""
+    spec = spec_from_data(data)
+    problems = validate_spec(spec)
     if problems:
         raise ValidationError("The framework data is inconsistent.", problems=problems)
+    framework = framework_from_spec(spec)
+    framework.version = 1
+    framework.status = FrameworkStatus.DRAFT.value
     return framework
 
 
-def publish_framework(session: Session, framework: Framework, actor: User | None) -> Framework:
+def publish_framework(
+    session: Session, framework: Framework, actor: User | None, note: str | None = None
+) -> Framework:
     """Publish a draft: it becomes the current version and never changes again."""
     if framework.status != FrameworkStatus.DRAFT:
         raise ValidationError("Only a draft can be published.")
     previous = current_framework(session, framework.uuid)
     if previous is not None and previous.id != framework.id:
         previous.status = FrameworkStatus.RETIRED.value
+    if note is not None:
+        framework.change_note = note
     framework.status = FrameworkStatus.PUBLISHED.value
     framework.published_at = utcnow()
     framework.published_by_id = actor.id if actor else None
+    framework.lock_version += 1
     session.flush()
     record_event(
         session,
         actor=actor,
         action="framework.publish",
         entity=framework,
-        after={"name": framework.name, "version": framework.version},
+        before={
+            "status": FrameworkStatus.DRAFT.value,
+            "current_version_id": previous.id if previous is not None else None,
+        },
+        after={
+            "name": framework.name,
+            "version": framework.version,
+            "version_label": framework.version_label,
+            "status": framework.status,
+            "change_note": framework.change_note,
+        },
     )
     return framework
 
@@ -201,6 +216,7 @@ def load_framework_tree(session: Session, framework_id: int) -> Framework | None
             selectinload(Framework.role_profiles)
             .selectinload(RoleProfile.requirements)
             .selectinload(RoleRequirement.competency),
+            selectinload(Framework.relations),
         )
     )
 

@@ -71,16 +71,32 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import admin, assessments, auth, credentials, frameworks, main, profile
+    from webapp.views import (
+        admin,
+        assessments,
+        auth,
+        credentials,
+        drafts,
+        frameworks,
+        interchange,
+        main,
+        profile,
+        profiles,
+        versions,
+    )
 
     for blueprint in (
         main.bp,
         auth.bp,
         frameworks.bp,
-        admin.bp,
+        versions.bp,
+        drafts.bp,
+        profiles.bp,
+        interchange.bp,
         assessments.bp,
         profile.bp,
         credentials.bp,
+        admin.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from competencies import interchange
+from competencies.drafts import get_framework, publish_draft
 from competencies.services import (
     current_framework,
     describe_framework,
@@ -17,7 +20,7 @@ from competencies.services import (
 from core.backup import BackupError, backup_database, restore_database
 from core.errors import DomainError
 from core.users import Role, create_user
-from webapp.demo import DEMO_PASSWORD, seed_demo_assessments, seed_demo_people
+from webapp.demo import DEMO_PASSWORD, seed_demo_assessments, seed_demo_draft, seed_demo_people
 from webapp.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -39,11 +42,17 @@ def seed_command(demo: bool) -> None:
         framework, created = seed_default_framework(db.session)
         people = seed_demo_people(db.session) if demo else []
         rounds = seed_demo_assessments(db.session) if demo else []
+        demo_draft = seed_demo_draft(db.session, framework) if demo else None
     except DomainError as error:
         _fail(error)
     db.session.commit()
     state = "loaded" if created else "already present"
     click.echo(f"Framework {framework.name} v{framework.version_label}: {state}.")
+    if demo_draft is not None:
+        click.echo(
+            f"Demo draft version {demo_draft.version_label} (synthetic change, not published) "
+            "is ready to compare on the framework versions page."
+        )
     if demo:
         state = "; ".join(rounds) if rounds else "already present"
         click.echo(f"Demo self-assessments (generated, labelled as demo data): {state}.")
@@ -127,6 +136,88 @@ def restore_command(source: str, yes: bool) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Database restored from {source}.")
+
+
+@competencies_cli.command("export")
+@click.option(
+    "--format",
+    "file_format",
+    required=True,
+    type=click.Choice(interchange.FORMATS),
+    help="csv: Moodle competency-framework layout; case: 1EdTech CASE 1.0 JSON package.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write, or - for standard output.",
+)
+@click.option("--version-id", type=int, help="Export this version instead of the current one.")
+def competencies_export(file_format: str, out: str, version_id: int | None) -> None:
+    """Export the current framework version (or --version-id) as CSV or CASE JSON."""
+    if version_id is None:
+        framework = current_framework(db.session)
+        if framework is None:
+            raise click.ClickException(
+                "No framework is published yet. Run `flask --app wsgi seed`."
+            )
+    else:
+        try:
+            framework = get_framework(db.session, version_id)
+        except DomainError as error:
+            _fail(error)
+    tree = load_framework_tree(db.session, framework.id)
+    exported = interchange.export_framework(tree, file_format)
+    if out == "-":
+        click.echo(exported.text, nl=False)
+        return
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        handle.write(exported.text)
+    click.echo(
+        f"Wrote {framework.name} version {framework.version_label} ({framework.status}) "
+        f"as {file_format.upper()} to {out}.",
+        err=True,
+    )
+
+
+@competencies_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(interchange.FORMATS),
+    help="Guessed from the file name and content when left out.",
+)
+@click.option("--publish", is_flag=True, help="Publish the imported draft at once.")
+@click.option("--note", default="", help="Change note when publishing (required with --publish).")
+def competencies_import(file: str, file_format: str | None, publish: bool, note: str) -> None:
+    """Import a framework from CSV or CASE JSON as a draft; nothing is written on any problem."""
+    with open(file, "rb") as handle:
+        content = handle.read()
+    preview = interchange.parse_file(content, Path(file).name, file_format)
+    if not preview.is_valid:
+        lines = [
+            f"{Path(file).name} was not imported ({preview.format.upper()}); "
+            f"{len(preview.problems)} problem(s), nothing was written:",
+            *[f"  - {p}" for p in preview.problems],
+        ]
+        raise click.ClickException("\n".join(lines))
+    try:
+        framework = interchange.write_import(db.session, preview, actor=None)
+        if publish:
+            publish_draft(db.session, framework, None, note)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    counts = ", ".join(f"{n} {what}" for what, n in preview.counts.items() if n)
+    state = "published" if publish else "a draft; publish it on the framework versions page"
+    click.echo(
+        f"Imported {framework.name} as version {framework.version_label} (id {framework.id}), "
+        f"{state}.\n  {counts}"
+    )
+    for note_line in preview.notes:
+        click.echo(f"  note: {note_line}")
 
 
 def init_app(app: Flask) -> None:

@@ -12,8 +12,16 @@ EXPECTED = {
         "Qualifications",
     },
     "manager": {"Home", "Framework", "Role profiles"},
-    "hr": {"Home", "Framework", "Role profiles"},
-    "admin": {"Home", "Framework", "Role profiles", "Users", "Audit log"},
+    "hr": {"Home", "Framework", "Role profiles", "Framework versions", "Import framework"},
+    "admin": {
+        "Home",
+        "Framework",
+        "Role profiles",
+        "Framework versions",
+        "Import framework",
+        "Users",
+        "Audit log",
+    },
 }
 
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from competencies.models import Competency, Framework, RoleProfile, RoleRequirement
+from competencies.drafts import draft_of
+from competencies.models import Competency, Framework, FrameworkStatus, RoleProfile, RoleRequirement
 from competencies.services import current_framework, load_framework_tree
+from core.users import Role
 from webapp.auth import any_signed_in
 from webapp.extensions import db
 
 bp = Blueprint("frameworks", __name__, url_prefix="/framework")
+
+
+def _may_see(framework: Framework) -> bool:
+    """Drafts are HR's work in progress; everyone may read published and retired versions."""
+    return framework.status != FrameworkStatus.DRAFT or current_user.has_role(Role.HR, Role.ADMIN)
 
 
 def _current_tree() -> Framework:
@@ -26,7 +34,14 @@ def _current_tree() -> Framework:
 @bp.route("/")
 @any_signed_in
 def index():
-    return render_template("frameworks/index.html", framework=_current_tree())
+    framework = _current_tree()
+    draft = None
+    if current_user.has_role(Role.HR, Role.ADMIN):
+        draft = draft_of(db.session, framework.uuid)
+    depth: dict[int, int] = {}
+    for c in framework.competencies:
+        depth[c.id] = depth.get(c.parent_id, -1) + 1 if c.parent_id else 0
+    return render_template("frameworks/index.html", framework=framework, draft=draft, depth=depth)
 
 
 @bp.route("/competencies/<int:competency_id>")
@@ -41,7 +56,7 @@ def competency(competency_id: int):
             selectinload(Competency.framework),
         )
     )
-    if item is None:
+    if item is None or not _may_see(item.framework):
         abort(404)
     levels = {level.value: level for level in item.framework.scale_levels}
     requirements = db.session.scalars(
@@ -76,7 +91,7 @@ def role(profile_id: int):
             selectinload(RoleProfile.framework),
         )
     )
-    if profile is None:
+    if profile is None or not _may_see(profile.framework):
         abort(404)
     requirements = sorted(
         profile.requirements,

@@ -1,0 +1,119 @@
+"""HR keeps the framework in a real browser: draft → edit → publish → see what changed."""
+
+import pytest
+
+from tests.e2e.conftest import screenshot, sign_in
+from tests.interchange_files import MOODLE_LAYOUT_CSV, bad_files
+
+pytestmark = pytest.mark.browser
+
+
+def test_hr_drafts_edits_a_descriptor_and_a_role_target_publishes_and_sees_the_diff(
+    page, live_server
+):
+    sign_in(page, live_server, "hr@example.com")
+    page.wait_for_url(f"{live_server}/")
+    page.get_by_role("link", name="Framework versions").click()
+    screenshot(page, "versions-index")
+    page.get_by_role("button", name="Start a draft").click()
+    page.wait_for_url("**/framework/versions/*")
+    assert page.get_by_text("Draft 1.1 started as a copy of version 1.0").is_visible()
+    screenshot(page, "version-draft")
+
+    page.get_by_role("link", name="Edit Planning", exact=True).click()
+    level_three = page.get_by_label("Level 3 — Proficient (e-3)")
+    level_three.fill("Plans medium-sized projects with the team and re-plans within a day.")
+    screenshot(page, "competency-editor")
+    page.get_by_role("button", name="Save competency").click()
+    assert page.get_by_text("Competency DEL-01 was saved.").is_visible()
+
+    page.get_by_role("link", name="Edit requirements of IT Project Manager", exact=True).click()
+    page.get_by_label("Target level for Communication").select_option("4")
+    page.get_by_label("Target level for Conflict management").select_option("")
+    screenshot(page, "role-profile-editor")
+    page.get_by_role("button", name="Save role profile").click()
+    assert page.get_by_text("Role profile IT Project Manager was saved.").is_visible()
+
+    page.get_by_role("link", name="Publish…").click()
+    page.get_by_label("Change note").fill("Planning level 3 sharpened; Communication target 4.")
+    screenshot(page, "publish")
+    page.get_by_role("button", name="Publish version 1.1").click()
+    page.wait_for_url("**/framework/versions/compare**")
+    assert page.get_by_text("Version 1.1 is now the current version.").is_visible()
+    changed = page.get_by_role("article", name="DEL-01 changed")
+    assert changed.get_by_text("re-plans within a day").is_visible()
+    profile = page.get_by_role("article", name="IT Project Manager changed")
+    assert (
+        profile.get_by_role("row", name="LEA-02 Communication").get_by_text("target 4").is_visible()
+    )
+    screenshot(page, "compare")
+
+    # Candidates now read the new text on the read-only page.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, "candidate@example.com")
+    page.wait_for_url(f"{live_server}/")
+    page.get_by_role("link", name="Framework", exact=True).click()
+    assert page.get_by_text("Version 1.1").is_visible()
+    assert page.get_by_role("link", name="Framework versions").count() == 0
+
+
+def test_hr_imports_a_moodle_file_after_a_preview(page, live_server):
+    sign_in(page, live_server, "hr@example.com")
+    page.wait_for_url(f"{live_server}/")
+    page.get_by_role("link", name="Import framework").click()
+    screenshot(page, "import-upload")
+    page.get_by_label("Framework file").set_input_files(str(MOODLE_LAYOUT_CSV))
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_url("**/framework/import/*")
+    assert page.get_by_text("This becomes a new framework").is_visible()
+    screenshot(page, "import-preview")
+    page.get_by_role("button", name="Import as a draft").click()
+    page.wait_for_url("**/framework/versions/*")
+    assert page.get_by_role("heading", name="Service desk lead version 1.0").is_visible()
+    screenshot(page, "imported-draft")
+
+
+def test_hr_sees_every_problem_of_a_bad_file(page, live_server, tmp_path):
+    kind, name, content, phrase = next(f for f in bad_files() if f[0] == "csv-duplicate-code")
+    path = tmp_path / name
+    path.write_bytes(content)
+    sign_in(page, live_server, "hr@example.com")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/framework/import/")
+    page.get_by_label("Framework file").set_input_files(str(path))
+    page.get_by_role("button", name="Check the file").click()
+    alert = page.get_by_role("alert")
+    assert alert.get_by_text("nothing was written").is_visible()
+    assert alert.get_by_text(phrase).first.is_visible()
+    screenshot(page, "import-problems")
+
+
+def test_screenshots_of_the_other_editor_pages(page, live_server):
+    sign_in(page, live_server, "hr@example.com")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/framework/versions/")
+    page.get_by_role("button", name="Start a draft").click()
+    page.wait_for_url("**/framework/versions/*")
+    draft_url = page.url
+    page.get_by_role("link", name="Edit scale names").click()
+    screenshot(page, "scale-editor")
+    page.goto(draft_url)
+    page.get_by_role("link", name="Edit details").click()
+    screenshot(page, "draft-details")
+    page.goto(draft_url)
+    page.get_by_role("link", name="Add competency").click()
+    screenshot(page, "competency-new")
+    page.goto(draft_url)
+    page.get_by_role("link", name="New role profile").click()
+    screenshot(page, "role-profile-new")
+    page.goto(draft_url)
+    page.get_by_role("link", name="Copy IT Programme Manager").click()
+    screenshot(page, "role-profile-copy")
+    page.goto(draft_url)
+    page.get_by_role("link", name="Remove Planning").click()
+    screenshot(page, "competency-remove")
+    page.goto(draft_url)
+    page.get_by_role("link", name="Discard draft…").click()
+    screenshot(page, "discard")
+    page.goto(f"{live_server}/framework/")
+    screenshot(page, "framework-hr-banner")
