@@ -29,6 +29,7 @@ def register_models() -> None:
     import competencies.models  # noqa: F401
     import core.audit  # noqa: F401
     import core.users  # noqa: F401
+    import training.models  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
