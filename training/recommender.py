@@ -164,14 +164,14 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None):
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None):  # noqa: N803
         """Fit the pipeline; ``groups`` (the person of each row) drives the cross-fitting."""
-        X = np.asarray(X, dtype=np.float64)
+        features = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         n_categorical = len(CATEGORICAL_FEATURES)
         folds = min(5, len(np.unique(groups))) if groups is not None else 5
         splits = (
-            list(GroupKFold(n_splits=folds).split(X, y, groups))
+            list(GroupKFold(n_splits=folds).split(features, y, groups))
             if groups is not None and folds >= 2
             else 5
         )
@@ -198,19 +198,19 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
                 ),
             ]
         )
-        self.pipeline_.fit(X, y)
+        self.pipeline_.fit(features, y)
         # The fold index lists were only needed for cross-fitting; keep the artefact small.
         self.pipeline_.named_steps["encode"].transformers_[0][1].cv = 5
         self.classes_ = self.pipeline_.classes_
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = features.shape[1]
         return self
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """Probabilities of [no rise, rise] per row."""
         check_is_fitted(self, "pipeline_")
         return self.pipeline_.predict_proba(np.asarray(X, dtype=np.float64))
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """1 where a rise is more likely than not."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
@@ -292,7 +292,7 @@ class TrainingRecommender(BaseEstimator):
             level_cap=self.level_cap,
             stretch_decay=self.stretch_decay,
         ).fit()
-        X, y, groups = history_features(history, catalogue)
+        features, y, groups = history_features(history, catalogue)
         self.n_rows_ = len(y)
         self.n_people_ = len(np.unique(groups))
         self.codes_ = tuple(catalogue.codes)
@@ -308,7 +308,7 @@ class TrainingRecommender(BaseEstimator):
                 l2_regularization=self.l2_regularization,
                 max_iter=self.max_iter,
                 random_state=self.random_state,
-            ).fit(X, y, groups)
+            ).fit(features, y, groups)
             self.method_ = "learned"
         else:
             self.model_ = None
@@ -332,7 +332,7 @@ class TrainingRecommender(BaseEstimator):
         if len(rows) == 0:
             return chances
         pairs = len(rows)
-        X = pair_features(
+        features = pair_features(
             catalogue,
             rows,
             cols,
@@ -342,7 +342,7 @@ class TrainingRecommender(BaseEstimator):
             np.full(pairs, person.prior_completions, dtype=np.float64),
             np.full(pairs, person.prior_success_rate, dtype=np.float64),
         )
-        chances[rows, cols] = self.model_.predict_proba(X)[:, 1]
+        chances[rows, cols] = self.model_.predict_proba(features)[:, 1]
         return chances
 
     def explain_scores(

@@ -268,7 +268,7 @@ def generate_world(
         joined_day=rng.uniform(0.0, 0.6 * horizon_days, size=n_people),
     )
     enrollments: list[tuple[int, int, float, bool, float]] = []
-    rows: list[tuple[int, int, float, float, float, bool]] = []
+    rows: list[tuple[int, int, float, float]] = []
     observations: list[list[tuple[float, np.ndarray]]] = []
     true_levels: list[list[tuple[float, np.ndarray]]] = []
     for p in range(n_people):
@@ -332,7 +332,7 @@ def generate_world(
             e = len(enrollments)
             enrollments.append((p, int(catalogue.keys[row]), end, True, rating))
             for c in covered:
-                rows.append((e, int(c), float(seen[c]), float(after[c]), 0.0, False))
+                rows.append((e, int(c), float(seen[c]), float(after[c])))
             observations[p].append((assessed, after))
             seen = after
             day = assessed
@@ -379,7 +379,7 @@ def _choose_training(
 def _history_arrays(
     codes: tuple[str, ...],
     enrollments: list[tuple[int, int, float, bool, float]],
-    rows: list[tuple[int, int, float, float, float, bool]],
+    rows: list[tuple[int, int, float, float]],
     people: SyntheticPeople,
     roles: Sequence[RoleSpec],
 ) -> OutcomeHistory:
@@ -387,8 +387,12 @@ def _history_arrays(
     row_enrollment = np.array([r[0] for r in rows], dtype=np.int64)
     row_competency = np.array([r[1] for r in rows], dtype=np.int64)
     role_of_row = people.role[subjects[row_enrollment]] if len(rows) else np.zeros(0, dtype=int)
-    targets = np.array([roles[r].targets[c] for r, c in zip(role_of_row, row_competency)])
-    must = np.array([roles[r].is_must[c] for r, c in zip(role_of_row, row_competency)], dtype=bool)
+    targets = np.array(
+        [roles[r].targets[c] for r, c in zip(role_of_row, row_competency, strict=True)]
+    )
+    must = np.array(
+        [roles[r].is_must[c] for r, c in zip(role_of_row, row_competency, strict=True)], dtype=bool
+    )
     return OutcomeHistory(
         codes=codes,
         subjects=subjects,
