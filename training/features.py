@@ -386,3 +386,22 @@ def catalogue_from_records(
         formats=np.array([FORMATS.index(str(r["format"])) for r in records], dtype=np.int64),
         languages=np.array([str(r["language"]) for r in records], dtype=object),
     )
+
+
+def empty_catalogue(codes: Sequence[str]) -> CatalogueArrays:
+    """A catalogue with no trainings (fitting a cold-start recommender needs none)."""
+    none_i = np.zeros(0, dtype=np.int64)
+    none_f = np.zeros(0)
+    none_s = np.zeros(0, dtype=object)
+    return CatalogueArrays(
+        codes=tuple(codes),
+        keys=none_i,
+        weights=np.zeros((0, len(codes))),
+        level_min=none_i,
+        level_max=none_i,
+        hours=none_f,
+        cost=none_f,
+        currencies=none_s,
+        formats=none_i,
+        languages=none_s,
+    )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
 from training.features import FORMATS
+from training.outcomes import Outcome
 
 if TYPE_CHECKING:
     from core.users import User
@@ -31,22 +32,6 @@ class EnrollmentStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
-
-
-class Outcome(enum.StrEnum):
-    """What the next assessment showed for the competencies a completed training covers."""
-
-    PENDING = "pending"  # completed, no later assessment yet
-    IMPROVED = "improved"  # at least one covered competency rose
-    NO_CHANGE = "no_change"  # assessed again, nothing covered rose
-
-    @property
-    def label(self) -> str:
-        return {
-            "pending": "Waiting for your next assessment",
-            "improved": "Improved",
-            "no_change": "No change yet",
-        }[self.value]
 
 
 def _in(values: tuple[str, ...] | list[str]) -> str:

@@ -89,15 +89,14 @@ class Recommendation:
 
     @property
     def fit_text(self) -> str:
+        """Level fit, e.g. "aimed at levels 2–3, a fit for your level 2"."""
+        span = f"aimed at levels {self.level_min}–{self.level_max}"
         main = self.reasons[0] if self.reasons else None
-        span = f"{self.level_min}–{self.level_max}"
+        if main is None:
+            return span
         if self.fit == "fits":
-            return f"fits your level {span}"
-        if self.fit == "above" and main is not None:
-            return f"aimed at {span}, above your level {main.level} in {main.name}"
-        if main is not None:
-            return f"aimed at {span}, below your level {main.level} in {main.name}"
-        return f"aimed at levels {span}"
+            return f"{span}, a fit for your level {main.level} in {main.name}"
+        return f"{span}, {self.fit} your level {main.level} in {main.name}"
 
     @property
     def text(self) -> str:

@@ -12,6 +12,8 @@ which is what the explanations are built from.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
@@ -20,6 +22,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import ThreadpoolController
 
 from training.features import (
     FORMATS,
@@ -53,6 +56,20 @@ NUMERIC_FEATURES: tuple[str, ...] = (
 )
 FEATURE_NAMES: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
 _KEY_STRIDE = 64  # room for competency indices and level bands inside one categorical code
+
+
+@functools.cache
+def _threads() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def single_threaded():
+    """Run OpenMP code on one thread.
+
+    The arrays here are small: on a busy machine, OpenMP threads waiting for a shared core
+    made fitting ten times slower, and app servers already run one request per worker.
+    """
+    return _threads().limit(limits=1, user_api="openmp")
 
 
 def pair_features(
@@ -198,7 +215,8 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
                 ),
             ]
         )
-        self.pipeline_.fit(features, y)
+        with single_threaded():
+            self.pipeline_.fit(features, y)
         # The fold index lists were only needed for cross-fitting; keep the artefact small.
         self.pipeline_.named_steps["encode"].transformers_[0][1].cv = 5
         self.classes_ = self.pipeline_.classes_
@@ -208,7 +226,8 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """Probabilities of [no rise, rise] per row."""
         check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict_proba(np.asarray(X, dtype=np.float64))
+        with single_threaded():
+            return self.pipeline_.predict_proba(np.asarray(X, dtype=np.float64))
 
     def predict(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """1 where a rise is more likely than not."""

@@ -50,9 +50,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import admin, auth, frameworks, main
+    from webapp.views import admin, auth, frameworks, main, training
 
-    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp):
+    for blueprint in (main.bp, auth.bp, frameworks.bp, admin.bp, training.bp):
         app.register_blueprint(blueprint)
 
 
@@ -69,6 +69,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from webapp import navigation
+    from webapp import navigation, recommending
 
     navigation.init_app(app)
+    recommending.init_app(app)

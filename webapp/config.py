@@ -61,6 +61,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
         "PROFICIO_ENV": os.environ.get("PROFICIO_ENV", "development"),
+        # Where `recommender train` writes the model and the app reads it (shared storage
+        # when several app servers run); unset means <instance folder>/recommender.
+        "RECOMMENDER_DIR": os.environ.get("PROFICIO_RECOMMENDER_DIR"),
     }
     config.update(overrides)
     return config
