@@ -124,7 +124,8 @@ def pair_features(
             catalogue.log_hours[rows],
             catalogue.format_onehot[rows],
             prior_completions,
-            prior_success_rate,
+            # −1 marks "no track record yet"; an all-NaN column trips the trees' binning.
+            np.where(np.isnan(prior_success_rate), -1.0, prior_success_rate),
         ]
     ).astype(np.float64)
 
