@@ -47,9 +47,11 @@ class _GetForm(FlaskForm):
 
 class CatalogueFilterForm(_GetForm):
     q = StringField("Search title or provider", validators=[Optional(), Length(max=100)])
-    competency = SelectField("Competency", choices=[("", "Any competency")], validate_choice=True)
-    format = SelectField("Format", choices=[("", "Any format"), *FORMAT_CHOICES])
-    language = SelectField("Language", choices=[("", "Any language"), *LANGUAGE_CHOICES])
+    competency = SelectField("Competency", choices=[("", "Any competency")], default="")
+    format = SelectField("Format", choices=[("", "Any format"), *FORMAT_CHOICES], default="")
+    language = SelectField(
+        "Language", choices=[("", "Any language"), *LANGUAGE_CHOICES], default=""
+    )
     max_cost = DecimalField(
         "Maximum cost (EUR)",
         places=2,
