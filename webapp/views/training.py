@@ -219,7 +219,8 @@ def mine():
     groups = {status: [] for status in EnrollmentStatus}
     for enrollment in enrollments:
         groups[EnrollmentStatus(enrollment.status)].append(enrollment)
-    return render_template("training/mine.html", groups=groups, total=len(enrollments))
+    names = {c.code: c.name for c in _competencies()}
+    return render_template("training/mine.html", groups=groups, total=len(enrollments), names=names)
 
 
 def _enrollment_page(enrollment: Enrollment, status_code: int = 200, **forms):
