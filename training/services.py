@@ -111,6 +111,9 @@ def check_training_input(data: TrainingInput, known_uuids: Sequence[str]) -> lis
             problems.append("The link must be a web address starting with http:// or https://.")
     if len(data.description) > DESCRIPTION_MAX:
         problems.append(f"Keep the description under {DESCRIPTION_MAX} characters.")
+    texts = (data.title, data.provider, data.link, data.description)
+    if any("\x00" in text for text in texts):
+        problems.append("Remove the invisible NUL characters from the text.")
     weights = {u: w for u, w in data.weights.items() if w}
     if not weights:
         problems.append("Choose at least one competency the training develops, with a weight.")
@@ -426,6 +429,8 @@ def rate_enrollment(
         raise ValidationError("Rate a training once you have started it.")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationError("Choose a rating from 1 to 5.")
+    if "\x00" in comment:
+        raise ValidationError("Remove the invisible NUL characters from the comment.")
     if len(comment) > COMMENT_MAX:
         raise ValidationError(f"Keep the comment under {COMMENT_MAX} characters.")
     before = {"rating": enrollment.rating, "comment": enrollment.rating_comment}

@@ -113,6 +113,23 @@ def test_business_rules_answer_422_with_the_reasons(hr_client, catalogue, db_ses
     assert db_session.scalar(sa.select(sa.func.count(Training.id))) == len(catalogue)
 
 
+def test_nul_characters_are_refused_not_a_server_error(
+    hr_client, candidate_client, catalogue, db_session
+):
+    response = hr_client.post("/training/manage/new", data=_training_data(title="Bad\x00title"))
+    assert response.status_code == 422
+    assert "NUL characters" in response.get_data(as_text=True)
+    enrollment = plan_training(db_session, _person(db_session), catalogue[0])
+    enrollment.status = "in_progress"
+    db_session.commit()
+    rated = candidate_client.post(
+        f"/training/enrollments/{enrollment.id}/rating", data={"rating": "3", "comment": "a\x00b"}
+    )
+    assert rated.status_code == 422
+    db_session.expire_all()
+    assert db_session.get(Enrollment, enrollment.id).rating is None
+
+
 def test_a_javascript_link_is_refused(hr_client, catalogue):
     response = hr_client.post(
         "/training/manage/new", data=_training_data(link="javascript:alert(1)")

@@ -113,8 +113,10 @@ def _page() -> int:
 
 
 def _catalogue_filters(form: CatalogueFilterForm, *, editor: bool) -> CatalogueFilter:
+    # PostgreSQL refuses NUL characters in text; nobody types them on purpose.
+    text = (form.q.data or "").replace("\x00", "")
     return CatalogueFilter(
-        text=form.q.data or None,
+        text=text or None,
         competency_uuid=form.competency.data or None,
         format=form.format.data or None,
         language=form.language.data or None,
@@ -341,7 +343,8 @@ def recommendations():
         }
     observed = db.session.execute(
         sa.select(
-            sa.func.count(LevelObservation.id), sa.func.max(LevelObservation.is_synthetic)
+            sa.func.count(LevelObservation.id),
+            sa.func.max(sa.case((LevelObservation.is_synthetic, 1), else_=0)),
         ).where(LevelObservation.subject_key == subject_key_for(current_user.id))
     ).one()
     return (
