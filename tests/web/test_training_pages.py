@@ -463,3 +463,21 @@ def test_every_training_page_renders_for_hr(hr_client, catalogue, db_session):
         response = hr_client.get(url)
         assert response.status_code == 200, url
         assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_a_model_for_other_competencies_falls_back_with_a_warning(
+    app, candidate_client, alex, db_session, caplog
+):
+    from training.artefacts import save_artefact
+    from training.features import empty_catalogue, empty_history
+    from training.recommender import TrainingRecommender
+    from webapp.recommending import artefact_key, recommender_dir
+
+    codes = ("OLD-01", "OLD-02")
+    foreign = TrainingRecommender().fit(empty_history(codes), empty_catalogue(codes))
+    save_artefact(recommender_dir(app), foreign, key=artefact_key(app))
+    with caplog.at_level(logging.WARNING):
+        response = candidate_client.get("/training/recommendations")
+    assert response.status_code == 200
+    assert "cold-start score" in response.get_data(as_text=True)
+    assert "other competencies than the current framework" in caplog.text
