@@ -31,6 +31,7 @@ def register_models() -> None:
     import core.audit  # noqa: F401
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
+    import training.models  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         profile,
         profiles,
+        training,
         versions,
     )
 
@@ -96,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         assessments.bp,
         profile.bp,
         credentials.bp,
+        training.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)
@@ -114,6 +117,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from webapp import navigation
+    from webapp import navigation, recommending
 
     navigation.init_app(app)
+    recommending.init_app(app)

@@ -1,4 +1,4 @@
-"""The navigation each role sees: only pages that role may open."""
+"""The navigation each role sees: only pages that role may open, exactly one marked current."""
 
 from __future__ import annotations
 
@@ -15,13 +15,11 @@ class NavItem:
     label: str
     endpoint: str
     roles: frozenset[str]
-    # Blueprints or endpoints whose pages belong under this entry besides its own page.
+    # Endpoints or whole blueprints whose pages belong under this entry besides its own page.
     sections: frozenset[str] = frozenset()
 
-    def is_active(self, endpoint: str | None) -> bool:
-        """True when ``endpoint`` is this entry's page or belongs to one of its sections."""
-        if not endpoint:
-            return False
+    def owns(self, endpoint: str) -> bool:
+        """True when ``endpoint`` is this entry's page or one listed in its sections."""
         return (
             endpoint == self.endpoint
             or endpoint in self.sections
@@ -30,24 +28,15 @@ class NavItem:
 
 
 EDITORS = frozenset({Role.HR, Role.ADMIN})
+CANDIDATES = frozenset({Role.CANDIDATE})
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "main.home", frozenset(Role)),
     NavItem("Framework", "frameworks.index", frozenset(Role), frozenset({"frameworks.competency"})),
     NavItem("Role profiles", "frameworks.roles", frozenset(Role), frozenset({"frameworks.role"})),
-    NavItem(
-        "Self-assessment",
-        "assessments.index",
-        frozenset({Role.CANDIDATE}),
-        frozenset({"assessments"}),
-    ),
-    NavItem("My profile", "profile.index", frozenset({Role.CANDIDATE}), frozenset({"profile"})),
-    NavItem(
-        "Qualifications",
-        "credentials.index",
-        frozenset({Role.CANDIDATE}),
-        frozenset({"credentials"}),
-    ),
+    NavItem("Self-assessment", "assessments.index", CANDIDATES, frozenset({"assessments"})),
+    NavItem("My profile", "profile.index", CANDIDATES, frozenset({"profile"})),
+    NavItem("Qualifications", "credentials.index", CANDIDATES, frozenset({"credentials"})),
     NavItem(
         "Framework versions",
         "versions.index",
@@ -55,7 +44,16 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({"versions", "drafts", "profiles"}),
     ),
     NavItem("Import framework", "interchange.upload", EDITORS, frozenset({"interchange"})),
-    NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
+    NavItem("Trainings", "training.catalogue", frozenset(Role), frozenset({"training.detail"})),
+    NavItem("Recommendations", "training.recommendations", frozenset(Role)),
+    NavItem("My trainings", "training.mine", frozenset(Role), frozenset({"training.enrollment"})),
+    NavItem(
+        "Manage catalogue",
+        "training.manage",
+        frozenset({Role.HR}),
+        frozenset({"training.new", "training.edit"}),
+    ),
+    NavItem("Users", "admin.users", frozenset({Role.ADMIN}), frozenset({"admin.user_edit"})),
     NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
 )
 
@@ -65,9 +63,28 @@ def items_for(role: str) -> list[NavItem]:
     return [item for item in NAV_ITEMS if role in item.roles]
 
 
+def active_endpoint(items: list[NavItem], endpoint: str | None) -> str | None:
+    """The one entry to mark current: its own page or section, else its blueprint's first."""
+    if not endpoint:
+        return None
+    for item in items:
+        if item.owns(endpoint):
+            return item.endpoint
+    blueprint = endpoint.split(".")[0]
+    for item in items:
+        if item.endpoint.split(".")[0] == blueprint and item.endpoint != "main.home":
+            return item.endpoint
+    return None
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_navigation() -> dict[str, object]:
         if not current_user.is_authenticated:
             return {"nav_items": []}
-        return {"nav_items": items_for(current_user.role), "current_endpoint": request.endpoint}
+        items = items_for(current_user.role)
+        return {
+            "nav_items": items,
+            "current_endpoint": request.endpoint,
+            "active_nav": active_endpoint(items, request.endpoint),
+        }

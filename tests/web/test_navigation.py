@@ -2,6 +2,7 @@
 
 import pytest
 
+TRAINING = {"Trainings", "Recommendations", "My trainings"}
 EXPECTED = {
     "candidate": {
         "Home",
@@ -10,15 +11,25 @@ EXPECTED = {
         "Self-assessment",
         "My profile",
         "Qualifications",
+        *TRAINING,
     },
-    "manager": {"Home", "Framework", "Role profiles"},
-    "hr": {"Home", "Framework", "Role profiles", "Framework versions", "Import framework"},
+    "manager": {"Home", "Framework", "Role profiles", *TRAINING},
+    "hr": {
+        "Home",
+        "Framework",
+        "Role profiles",
+        "Framework versions",
+        "Import framework",
+        *TRAINING,
+        "Manage catalogue",
+    },
     "admin": {
         "Home",
         "Framework",
         "Role profiles",
         "Framework versions",
         "Import framework",
+        *TRAINING,
         "Users",
         "Audit log",
     },
@@ -40,3 +51,10 @@ def test_navigation_matches_the_role_and_every_link_opens(app, client_for, role)
             with app.test_request_context():
                 url = url_for(item.endpoint)
             assert client.get(url).status_code == 200
+
+
+def test_exactly_one_entry_is_marked_current_on_a_training_page(client_for):
+    html = client_for("hr").get("/training/manage/new").get_data(as_text=True)
+    assert html.count("nav-link active") == 1
+    active = html[html.index("nav-link active") :]
+    assert active[: active.index("</a>")].endswith(">Manage catalogue")

@@ -44,6 +44,7 @@ from competencies.models import Area, Framework
 from competencies.services import load_framework_tree
 from core.errors import ValidationError
 from core.users import Role
+from training.services import record_assessment_levels, refresh_outcomes
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.assessments import (
@@ -464,6 +465,9 @@ def submit(assessment_id: int):
         submit_assessment(
             db.session, assessment, current_user, expected_version=int(form.version.data)
         )
+        # The recommender learns whether finished trainings raised these levels.
+        record_assessment_levels(db.session, assessment)
+        refresh_outcomes(db.session)
     except ValidationError as error:
         db.session.rollback()
         assessment, framework = _load(assessment_id)

@@ -1,0 +1,107 @@
+"""`recommender train|evaluate|status` and the training part of `seed --demo`."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from competencies.services import read_default_framework_data
+from training.evaluation import METHODS, format_report
+from training.history import catalogue_arrays, framework_columns, store_synthetic_history
+from training.models import Enrollment, HistoryEnrollment, Training
+from training.services import seed_catalogue
+from training.synthetic import generate_world, roles_from_framework
+
+
+def _small_history(db_session, people=80):
+    seed_catalogue(db_session)
+    columns = framework_columns(db_session)
+    items = catalogue_arrays(db_session, columns)
+    roles = roles_from_framework(read_default_framework_data(), columns.codes)
+    world = generate_world(items, roles, n_people=people, seed=9)
+    store_synthetic_history(db_session, world, {int(k): int(k) for k in items.keys})
+    db_session.commit()
+
+
+def test_train_with_too_little_history_explains_and_writes_nothing(runner, app, seeded):
+    from webapp.recommending import recommender_dir
+
+    result = runner.invoke(args=["recommender", "train"])
+    assert result.exit_code == 1
+    assert "cold-start score stays in use" in result.output
+    assert not (recommender_dir(app) / "recommender.joblib").exists()
+
+
+def test_train_saves_a_checked_artefact_and_status_reports_it(runner, app, seeded, db_session):
+    from webapp.recommending import recommender_dir
+
+    _small_history(db_session)
+    result = runner.invoke(args=["recommender", "train", "--min-rows", "100", "--min-people", "20"])
+    assert result.exit_code == 0, result.output
+    assert "synthetic finished trainings" in result.output and "ROC AUC" in result.output
+    metadata = json.loads((recommender_dir(app) / "recommender.json").read_text())
+    assert metadata["sklearn_version"] and metadata["training_rows"] > 100
+    assert metadata["history"]["synthetic"] > 0 and metadata["history"]["real"] == 0
+    status = runner.invoke(args=["recommender", "status"])
+    assert "Learned model in use" in status.output
+
+
+def test_status_without_a_model_says_cold_start(runner, app):
+    result = runner.invoke(args=["recommender", "status"])
+    assert result.exit_code == 0 and "Cold-start score in use" in result.output
+
+
+def test_evaluate_refuses_too_few_people(runner):
+    result = runner.invoke(args=["recommender", "evaluate", "--people", "10"])
+    assert result.exit_code != 0 and "at least 50 people" in result.output
+
+
+@pytest.mark.slow
+def test_evaluate_json_has_the_promised_keys(runner):
+    result = runner.invoke(
+        args=["recommender", "evaluate", "--json", "--people", "120", "--catalogue-size", "80"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["synthetic"] is True
+    assert set(report["methods"]) == {"learned", "popularity", "priority_bands", "cold_start"}
+    for metrics in report["methods"].values():
+        assert set(metrics) >= {"precision@5", "recall@5", "ndcg@5", "coverage"}
+        assert all(0.0 <= value <= 1.0 for value in metrics.values())
+    assert isinstance(report["train_seconds"], float)
+    assert set(report["latency_ms"]) >= {"p50", "p95"}
+    assert report["catalogue_size"] == 80 and report["held_out_people"] > 0
+    assert {len(grid) for grid in report["tuning"].values()} == {8}
+    text = format_report(report)
+    assert "SYNTHETIC" in text and all(method in text for method in METHODS)
+
+
+@pytest.mark.slow
+def test_seed_demo_adds_catalogue_labelled_history_enrollments_and_a_model(runner, app, db_session):
+    from webapp.recommending import recommender_dir
+
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "SYNTHETIC" in result.output and "learned model" in result.output
+    assert db_session.scalar(sa.select(sa.func.count(Training.id))) >= 40
+    history = db_session.execute(
+        sa.select(HistoryEnrollment.is_synthetic, HistoryEnrollment.source)
+    ).all()
+    assert history and all(synthetic for synthetic, _ in history)
+    statuses = db_session.execute(
+        sa.select(Enrollment.person_id, Enrollment.status, Enrollment.is_synthetic)
+    ).all()
+    assert len({person for person, _, _ in statuses}) == 2
+    assert {status for _, status, _ in statuses} == {
+        "planned",
+        "in_progress",
+        "completed",
+        "dropped",
+    }
+    assert all(synthetic for _, _, synthetic in statuses)
+    improved = db_session.scalar(sa.select(Enrollment).where(Enrollment.outcome == "improved"))
+    assert improved is not None and improved.rating == 4
+    assert (recommender_dir(app) / "recommender.joblib").exists()
+    again = runner.invoke(args=["seed", "--demo"])
+    assert again.exit_code == 0 and "Demo enrollments added: 0" in again.output
+    assert db_session.scalar(sa.select(sa.func.count(Enrollment.id))) == len(statuses)

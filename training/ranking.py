@@ -1,0 +1,229 @@
+"""From scores to a short list with reasons: constraints filter first, then rank, then explain.
+
+Pure: takes a fitted ranker, a `PersonVector`, `CatalogueArrays` and plain names; the numbers in
+every explanation are the ones computed here, so a test can check one against the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.features import (
+    CatalogueArrays,
+    Constraints,
+    PersonVector,
+    reach_and_stretch,
+)
+from training.recommender import ColdStartScorer, TrainingRecommender
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+MAX_REASONS = 3
+
+
+def format_money(amount: float, currency: str) -> str:
+    """€1,290 / €49.90 / 1,200 CHF — whole amounts without cents."""
+    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def format_hours(hours: float) -> str:
+    """16 h / 7.5 h."""
+    return f"{hours:.0f} h" if float(hours).is_integer() else f"{hours:.1f} h"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One gap a recommended training works on, with the numbers behind the sentence."""
+
+    code: str
+    name: str
+    is_must: bool
+    level: int
+    target: int
+    gap: int
+    reach: int  # missing levels (current+1 … target) the training aims at
+    stretch: int  # prerequisite levels the person still lacks
+    weight: float
+    chance: float | None  # learned chance that the level rises; None with the cold start
+    contribution: float
+
+    @property
+    def requirement(self) -> str:
+        return "must" if self.is_must else "can"
+
+    @property
+    def text(self) -> str:
+        levels = "level" if self.reach == 1 else "levels"
+        if self.reach:
+            head = (
+                f"closes {self.reach} {levels} of the {self.requirement}-gap in {self.name} "
+                f"(you {self.level}, target {self.target})"
+            )
+        else:
+            head = (
+                f"touches the {self.requirement}-gap in {self.name} "
+                f"(you {self.level}, target {self.target}) but is aimed below your level"
+            )
+        if self.chance is not None:
+            head += f"; {self.chance:.0%} estimated chance to raise it"
+        return head
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommended training and why."""
+
+    key: int
+    score: float
+    reasons: tuple[Reason, ...]
+    level_min: int
+    level_max: int
+    fit: str  # "fits" | "above" | "below"
+    hours: float
+    cost: float
+    currency: str
+
+    @property
+    def fit_text(self) -> str:
+        """Level fit, e.g. "aimed at levels 2–3, a fit for your level 2"."""
+        span = f"aimed at levels {self.level_min}–{self.level_max}"
+        main = self.reasons[0] if self.reasons else None
+        if main is None:
+            return span
+        if self.fit == "fits":
+            return f"{span}, a fit for your level {main.level} in {main.name}"
+        return f"{span}, {self.fit} your level {main.level} in {main.name}"
+
+    @property
+    def text(self) -> str:
+        """The whole reason in one line, e.g. "closes 2 levels of the must-gap in Planning …"."""
+        parts = [r.text for r in self.reasons]
+        parts += [
+            self.fit_text,
+            format_hours(self.hours),
+            format_money(self.cost, self.currency),
+        ]
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class RecommendationResult:
+    """The list a person sees, and what the page needs to explain an empty or short list."""
+
+    items: tuple[Recommendation, ...]
+    method: str  # "learned" | "cold_start"
+    growth_mode: bool  # the person meets every target: recommendations go one level beyond
+    eligible: int  # trainings left after the constraints (and exclusions)
+    filtered_out: int  # trainings the constraints removed
+    uncovered_gaps: tuple[str, ...]  # gap competencies that no active training covers
+
+
+def _level_fit(level: int, level_min: int, level_max: int) -> str:
+    if level >= level_max:
+        return "below"
+    if level < level_min - 1:
+        return "above"
+    return "fits"
+
+
+def recommend(
+    ranker: TrainingRecommender | ColdStartScorer,
+    person: PersonVector,
+    catalogue: CatalogueArrays,
+    constraints: Constraints | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+    k: int = 10,
+    exclude_keys: Collection[int] = (),
+) -> RecommendationResult:
+    """The top ``k`` trainings for ``person`` that respect ``constraints``, each explained.
+
+    Trainings the constraints exclude are never ranked. Only trainings that work on at least
+    one gap are returned. A person without gaps gets trainings one level beyond every target
+    (``growth_mode``). Ties break towards the cheaper, then the shorter training.
+    """
+    constraints = constraints or Constraints()
+    names = names or {}
+    growth_mode = not person.has_gaps
+    view = person.growth_view() if growth_mode else person
+    allowed = constraints.mask(catalogue)
+    filtered_out = int((~allowed).sum())
+    if exclude_keys:
+        allowed &= ~np.isin(catalogue.keys, np.fromiter(exclude_keys, dtype=np.int64))
+    gap_columns = view.gaps > 0
+    uncovered = tuple(
+        code
+        for code, has_gap, covered in zip(
+            catalogue.codes, gap_columns, catalogue.covered.any(axis=0), strict=True
+        )
+        if has_gap and not covered
+    )
+    if isinstance(ranker, TrainingRecommender):
+        contributions, chances = ranker.explain_scores(view, catalogue)
+        method = "learned" if ranker.is_learned else "cold_start"
+    else:
+        contributions = ranker.contributions(view, catalogue)
+        chances = None
+        method = "cold_start"
+    scores = contributions.sum(axis=1)
+    candidates = np.flatnonzero(allowed & (scores > 0))
+    order = np.lexsort(
+        (
+            catalogue.keys[candidates],
+            catalogue.hours[candidates],
+            catalogue.cost[candidates],
+            -np.round(scores[candidates], 9),
+        )
+    )
+    chosen = candidates[order[:k]]
+    reach, stretch = reach_and_stretch(
+        view.levels, view.targets, catalogue.level_min, catalogue.level_max
+    )
+    items = []
+    for row in chosen:
+        columns = np.flatnonzero((contributions[row] > 0) & gap_columns)
+        columns = columns[np.argsort(-contributions[row, columns], kind="stable")][:MAX_REASONS]
+        reasons = tuple(
+            Reason(
+                code=catalogue.codes[c],
+                name=names.get(catalogue.codes[c], catalogue.codes[c]),
+                is_must=bool(view.is_must[c]),
+                level=int(view.levels[c]),
+                target=int(view.targets[c]),
+                gap=int(view.gaps[c]),
+                reach=int(reach[row, c]),
+                stretch=int(stretch[row, c]),
+                weight=float(catalogue.weights[row, c]),
+                chance=None if chances is None else float(chances[row, c]),
+                contribution=float(contributions[row, c]),
+            )
+            for c in columns
+        )
+        main_level = reasons[0].level if reasons else 0
+        items.append(
+            Recommendation(
+                key=int(catalogue.keys[row]),
+                score=float(scores[row]),
+                reasons=reasons,
+                level_min=int(catalogue.level_min[row]),
+                level_max=int(catalogue.level_max[row]),
+                fit=_level_fit(
+                    main_level, int(catalogue.level_min[row]), int(catalogue.level_max[row])
+                ),
+                hours=float(catalogue.hours[row]),
+                cost=float(catalogue.cost[row]),
+                currency=str(catalogue.currencies[row]),
+            )
+        )
+    return RecommendationResult(
+        items=tuple(items),
+        method=method,
+        growth_mode=growth_mode,
+        eligible=int(allowed.sum()),
+        filtered_out=filtered_out,
+        uncovered_gaps=uncovered,
+    )
