@@ -86,8 +86,8 @@ def build_world(tmp: Path, *, csrf: bool = False) -> World:
     """Create the app, its database and every object the route tests need."""
     import flask_migrate
 
-    from assessments.models import Assessment, Evidence
     from assessments.evidence_files import EvidenceStore
+    from assessments.models import Assessment, Evidence
     from assessments.services import EvidenceInput, save_answers, start_self_assessment
     from competencies.models import Area, Competency, Framework, RoleProfile
     from competencies.services import current_framework, seed_default_framework
