@@ -117,6 +117,11 @@ def check_password_rules(password: str) -> None:
         raise ValidationError("The password does not meet the rules.", problems=problems)
 
 
+def end_all_sessions(user: User) -> None:
+    """Rotate the user's session token: every cookie issued before stops working."""
+    user.session_token = _new_session_token()
+
+
 def get_user_by_email(session: Session, email: str) -> User | None:
     """Return the user with this email (case-insensitive), or None."""
     return session.scalar(sa.select(User).where(User.email == normalise_email(email)))

@@ -15,7 +15,7 @@ from core.login_throttle import (
     clear_failed_logins,
     record_failed_login,
 )
-from core.users import authenticate, normalise_email
+from core.users import authenticate, end_all_sessions, normalise_email
 from webapp.extensions import db, limiter
 from webapp.forms.auth import LoginForm
 
@@ -74,6 +74,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # A new token invalidates every copy of this user's session cookie, here and elsewhere.
+        end_all_sessions(current_user)
+        record_event(db.session, actor=current_user, action="user.logout", entity=current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
