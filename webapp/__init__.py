@@ -16,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(build_config(Path(app.instance_path), config))
     check_production_safety(app.config, app.debug)
     register_models()
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -32,6 +33,18 @@ def register_models() -> None:
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
     import training.models  # noqa: F401
+
+
+def register_url_converters(app: Flask) -> None:
+    """Ids in URLs are bounded to the databases' integer range: larger ones are simply 404."""
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedIntConverter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs) -> None:
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_extensions(app: Flask) -> None:

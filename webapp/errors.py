@@ -61,7 +61,18 @@ def render_error(status: int, message: str | None = None, problems: list[str] | 
     )
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for _, value in values.items(multi=True))
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store NUL in text and no person types one: refuse it everywhere.
+        if _has_nul(request.args) or (request.method != "GET" and _has_nul(request.form)):
+            return render_error(400, "The form contains an invisible NUL character. Remove it.")
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(

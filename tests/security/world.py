@@ -45,8 +45,14 @@ class World:
     def database(self) -> Path:
         return self.folder / "world.sqlite3"
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self.app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
     def snapshot(self) -> None:
-        """Remember the database and instance folder as they are now."""
+        """Remember the database and instance folder as they are now (SQLite only)."""
+        if not self.is_sqlite:
+            return
         self._copy(self.database, self.folder / "snapshot.sqlite3")
         shutil.rmtree(self.folder / "snapshot-instance", ignore_errors=True)
         shutil.copytree(self.folder / "instance", self.folder / "snapshot-instance")
@@ -55,6 +61,8 @@ class World:
         """Go back to the snapshot, so one test's allowed changes never leak into the next."""
         from webapp.extensions import db
 
+        if not self.is_sqlite:
+            return
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -82,7 +90,7 @@ class World:
         return client
 
 
-def build_world(tmp: Path, *, csrf: bool = False) -> World:
+def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = None) -> World:
     """Create the app, its database and every object the route tests need."""
     import flask_migrate
 
@@ -101,7 +109,7 @@ def build_world(tmp: Path, *, csrf: bool = False) -> World:
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'world.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp / 'world.sqlite3'}",
             "SECRET_KEY": TEST_SECRET_KEY,
             # Switched on (when asked) once the world is built through the web.
             "WTF_CSRF_ENABLED": False,
