@@ -27,40 +27,84 @@ class NavItem:
         )
 
 
+@dataclass(frozen=True)
+class NavGroup:
+    """A dropdown of entries in the bar; a group without a label is a plain link."""
+
+    label: str | None
+    items: tuple[NavItem, ...]
+
+
 EDITORS = frozenset({Role.HR, Role.ADMIN})
 CANDIDATES = frozenset({Role.CANDIDATE})
+EVERYONE = frozenset(Role)
 
-NAV_ITEMS: tuple[NavItem, ...] = (
-    NavItem("Home", "main.home", frozenset(Role)),
-    NavItem("Framework", "frameworks.index", frozenset(Role), frozenset({"frameworks.competency"})),
-    NavItem("Role profiles", "frameworks.roles", frozenset(Role), frozenset({"frameworks.role"})),
-    NavItem("Self-assessment", "assessments.index", CANDIDATES, frozenset({"assessments"})),
-    NavItem("My profile", "profile.index", CANDIDATES, frozenset({"profile"})),
-    NavItem("Qualifications", "credentials.index", CANDIDATES, frozenset({"credentials"})),
-    NavItem(
-        "Framework versions",
-        "versions.index",
-        EDITORS,
-        frozenset({"versions", "drafts", "profiles"}),
+NAV_GROUPS: tuple[NavGroup, ...] = (
+    NavGroup(None, (NavItem("Home", "main.home", EVERYONE),)),
+    NavGroup(
+        "My development",
+        (
+            NavItem("Self-assessment", "assessments.index", CANDIDATES, frozenset({"assessments"})),
+            NavItem("My profile", "profile.index", CANDIDATES, frozenset({"profile"})),
+            NavItem("Qualifications", "credentials.index", CANDIDATES, frozenset({"credentials"})),
+        ),
     ),
-    NavItem("Import framework", "interchange.upload", EDITORS, frozenset({"interchange"})),
-    NavItem("Trainings", "training.catalogue", frozenset(Role), frozenset({"training.detail"})),
-    NavItem("Recommendations", "training.recommendations", frozenset(Role)),
-    NavItem("My trainings", "training.mine", frozenset(Role), frozenset({"training.enrollment"})),
-    NavItem(
-        "Manage catalogue",
-        "training.manage",
-        frozenset({Role.HR}),
-        frozenset({"training.new", "training.edit"}),
+    NavGroup(
+        "Training",
+        (
+            NavItem("Trainings", "training.catalogue", EVERYONE, frozenset({"training.detail"})),
+            NavItem("Recommendations", "training.recommendations", EVERYONE),
+            NavItem("My trainings", "training.mine", EVERYONE, frozenset({"training.enrollment"})),
+            NavItem(
+                "Manage catalogue",
+                "training.manage",
+                frozenset({Role.HR}),
+                frozenset({"training.new", "training.edit"}),
+            ),
+        ),
     ),
-    NavItem("Users", "admin.users", frozenset({Role.ADMIN}), frozenset({"admin.user_edit"})),
-    NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
+    NavGroup(
+        "Framework",
+        (
+            NavItem(
+                "Framework", "frameworks.index", EVERYONE, frozenset({"frameworks.competency"})
+            ),
+            NavItem("Role profiles", "frameworks.roles", EVERYONE, frozenset({"frameworks.role"})),
+            NavItem(
+                "Framework versions",
+                "versions.index",
+                EDITORS,
+                frozenset({"versions", "drafts", "profiles"}),
+            ),
+            NavItem("Import framework", "interchange.upload", EDITORS, frozenset({"interchange"})),
+        ),
+    ),
+    NavGroup(
+        "Administration",
+        (
+            NavItem(
+                "Users", "admin.users", frozenset({Role.ADMIN}), frozenset({"admin.user_edit"})
+            ),
+            NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
+        ),
+    ),
 )
+NAV_ITEMS: tuple[NavItem, ...] = tuple(item for group in NAV_GROUPS for item in group.items)
 
 
 def items_for(role: str) -> list[NavItem]:
     """The navigation entries a user with ``role`` may see."""
     return [item for item in NAV_ITEMS if role in item.roles]
+
+
+def groups_for(role: str) -> list[NavGroup]:
+    """The bar for ``role``: each group with only the entries the role may open."""
+    groups = []
+    for group in NAV_GROUPS:
+        items = tuple(item for item in group.items if role in item.roles)
+        if items:
+            groups.append(NavGroup(group.label, items))
+    return groups
 
 
 def active_endpoint(items: list[NavItem], endpoint: str | None) -> str | None:
@@ -81,10 +125,11 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_navigation() -> dict[str, object]:
         if not current_user.is_authenticated:
-            return {"nav_items": []}
+            return {"nav_items": [], "nav_groups": []}
         items = items_for(current_user.role)
         return {
             "nav_items": items,
+            "nav_groups": groups_for(current_user.role),
             "current_endpoint": request.endpoint,
             "active_nav": active_endpoint(items, request.endpoint),
         }

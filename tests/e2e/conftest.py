@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -49,28 +50,9 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture()
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """A real HTTP server on a migrated, demo-seeded SQLite database, with CSRF on."""
-    import flask_migrate
-
-    from competencies.services import seed_default_framework
-    from webapp import create_app
-    from webapp.demo import seed_demo_people
+def _serve(app) -> Iterator[str]:
     from webapp.extensions import db
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
-            "SECRET_KEY": TEST_SECRET_KEY,
-        }
-    )
-    app.instance_path = str(tmp_path / "instance")
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_default_framework(db.session)
-        seed_demo_people(db.session)
-        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -81,6 +63,51 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+def _app(folder: Path):
+    from webapp import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
+            "SECRET_KEY": TEST_SECRET_KEY,
+        }
+    )
+    app.instance_path = str(folder / "instance")
+    return app
+
+
+@pytest.fixture()
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """A real HTTP server on a migrated SQLite database with the framework and demo people."""
+    import flask_migrate
+
+    from competencies.services import seed_default_framework
+    from webapp.demo import seed_demo_people
+    from webapp.extensions import db
+
+    app = _app(tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_default_framework(db.session)
+        seed_demo_people(db.session)
+        db.session.commit()
+    yield from _serve(app)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory) -> Iterator[str]:
+    """A real HTTP server on the full demo, exactly as `make run` seeds it (shared per module)."""
+    import flask_migrate
+
+    folder = tmp_path_factory.mktemp("demo")
+    app = _app(folder)
+    with app.app_context():
+        flask_migrate.upgrade()
+    result = app.test_cli_runner().invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    yield from _serve(app)
 
 
 @pytest.fixture()
@@ -104,3 +131,29 @@ def sign_in(page, base_url: str, email: str, password: str = "proficio-demo") ->
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page) -> None:
+    """Open the user menu in the bar and sign out."""
+    page.locator("#main-nav .dropdown-menu-end").locator("..").get_by_role("button").first.click()
+    page.get_by_role("button", name="Sign out").click()
+
+
+def open_menu(page, label: str) -> None:
+    """Open a dropdown of the navigation bar by its label."""
+    page.locator("#main-nav").get_by_role("button", name=label, exact=True).click()
+
+
+def nav_to(page, label: str) -> None:
+    """Follow an entry of the navigation bar, opening its dropdown first when it has one."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    link = page.locator("#main-nav a").filter(has_text=exact).first
+    if not link.is_visible():
+        entry = page.locator("a.dropdown-item").filter(has_text=exact)
+        page.locator("#main-nav li.dropdown").filter(has=entry).locator("button").click()
+    link.click()
+
+
+def nav_labels(page) -> set[str]:
+    """Every entry the navigation bar offers, open or folded away in a dropdown."""
+    return {text.strip() for text in page.locator("#main-nav a").all_inner_texts()}

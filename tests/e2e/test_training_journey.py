@@ -8,7 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import nav_to, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def _costs(page) -> list[float]:
 def test_candidate_plans_a_recommended_training_within_budget(page, training_server):
     sign_in(page, training_server, "candidate@example.com")
     page.wait_for_url(f"{training_server}/")
-    page.get_by_role("link", name="Recommendations", exact=True).click()
+    nav_to(page, "Recommendations")
     assert page.get_by_role("heading", name="Training recommendations for you").is_visible()
     assert page.get_by_text("learned model").first.is_visible()
     screenshot(page, "training-recommendations")
@@ -75,7 +75,7 @@ def test_candidate_plans_a_recommended_training_within_budget(page, training_ser
     page.wait_for_url(re.compile(r".*/training/recommendations\?.*max_cost=1000.*"))
     assert page.get_by_text("is planned").is_visible()
 
-    page.get_by_role("link", name="My trainings", exact=True).click()
+    nav_to(page, "My trainings")
     page.wait_for_url(f"{training_server}/training/mine")
     planned = page.locator("#group-planned").locator("xpath=..")
     assert planned.get_by_role("link", name=title).is_visible()
@@ -83,14 +83,14 @@ def test_candidate_plans_a_recommended_training_within_budget(page, training_ser
     screenshot(page, "training-mine")
 
     page.get_by_role("link", name=title).click()
-    assert page.get_by_role("button", name="Start").is_visible()
+    page.get_by_role("button", name="Start").wait_for()
     screenshot(page, "training-enrollment")
 
 
 def test_catalogue_filters_and_detail_in_the_browser(page, training_server):
     sign_in(page, training_server, "candidate2@example.com")
     page.wait_for_url(f"{training_server}/")
-    page.get_by_role("link", name="Trainings", exact=True).click()
+    nav_to(page, "Trainings")
     page.get_by_label("Language").select_option("de")
     page.get_by_role("button", name="Apply filters").click()
     screenshot(page, "training-catalogue")
@@ -102,7 +102,7 @@ def test_catalogue_filters_and_detail_in_the_browser(page, training_server):
 def test_hr_sees_validation_messages_in_the_training_editor(page, training_server):
     sign_in(page, training_server, "hr@example.com")
     page.wait_for_url(f"{training_server}/")
-    page.get_by_role("link", name="Manage catalogue").click()
+    nav_to(page, "Manage catalogue")
     screenshot(page, "training-manage")
     page.get_by_role("link", name="Add a training").click()
     page.get_by_label("Hours").fill("0")

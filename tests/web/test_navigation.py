@@ -55,6 +55,10 @@ def test_navigation_matches_the_role_and_every_link_opens(app, client_for, role)
 
 def test_exactly_one_entry_is_marked_current_on_a_training_page(client_for):
     html = client_for("hr").get("/training/manage/new").get_data(as_text=True)
-    assert html.count("nav-link active") == 1
-    active = html[html.index("nav-link active") :]
+    assert html.count("dropdown-item active") == 1
+    active = html[html.index("dropdown-item active") :]
     assert active[: active.index("</a>")].endswith(">Manage catalogue")
+    # Its group in the bar is marked too, so the current area shows without opening it.
+    assert html.count("dropdown-toggle active") == 1
+    toggle = html[html.index("dropdown-toggle active") :]
+    assert toggle[: toggle.index("</button>")].endswith(">Training")
