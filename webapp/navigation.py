@@ -67,7 +67,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
         "Framework",
         (
             NavItem(
-                "Framework", "frameworks.index", EVERYONE, frozenset({"frameworks.competency"})
+                "Competencies", "frameworks.index", EVERYONE, frozenset({"frameworks.competency"})
             ),
             NavItem("Role profiles", "frameworks.roles", EVERYONE, frozenset({"frameworks.role"})),
             NavItem(

@@ -52,7 +52,7 @@ def test_hr_drafts_edits_a_descriptor_and_a_role_target_publishes_and_sees_the_d
     sign_out(page)
     sign_in(page, live_server, "candidate@example.com")
     page.wait_for_url(f"{live_server}/")
-    nav_to(page, "Framework")
+    nav_to(page, "Competencies")
     assert page.get_by_text("Version 1.1").is_visible()
     assert "Framework versions" not in nav_labels(page)
 

@@ -6,17 +6,17 @@ TRAINING = {"Trainings", "Recommendations", "My trainings"}
 EXPECTED = {
     "candidate": {
         "Home",
-        "Framework",
+        "Competencies",
         "Role profiles",
         "Self-assessment",
         "My profile",
         "Qualifications",
         *TRAINING,
     },
-    "manager": {"Home", "Framework", "Role profiles", *TRAINING},
+    "manager": {"Home", "Competencies", "Role profiles", *TRAINING},
     "hr": {
         "Home",
-        "Framework",
+        "Competencies",
         "Role profiles",
         "Framework versions",
         "Import framework",
@@ -25,7 +25,7 @@ EXPECTED = {
     },
     "admin": {
         "Home",
-        "Framework",
+        "Competencies",
         "Role profiles",
         "Framework versions",
         "Import framework",
