@@ -26,9 +26,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_models() -> None:
     """Import every domain model so the metadata (and Alembic) sees all tables."""
+    import assessments.evaluation_models  # noqa: F401
     import assessments.models  # noqa: F401
     import competencies.models  # noqa: F401
     import core.audit  # noqa: F401
+    import core.invitations  # noqa: F401
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
 
