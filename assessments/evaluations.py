@@ -754,3 +754,65 @@ def record_view(session: Session, actor: User, project: EvaluationProject, what:
         entity=project,
         after={"project_id": project.id, "role": actor.role},
     )
+
+
+# ---------------------------------------------------------------- a manager's overview
+
+
+@dataclass(frozen=True)
+class RatingTask:
+    """A sheet the manager still has to write or finish."""
+
+    project: EvaluationProject
+    candidate: User
+    state: SheetState | None
+
+    @property
+    def is_started(self) -> bool:
+        return self.state is not None
+
+
+@dataclass(frozen=True)
+class ManagerOverview:
+    """What a hiring manager's home page summarises (four queries)."""
+
+    projects: list[EvaluationProject]
+    owned: int
+    co_evaluated: int
+    tasks: list[RatingTask]
+    ready_to_release: list[EvaluationProject]
+    submitted: int
+    expected: int
+    next_deadline: EvaluationProject | None
+
+
+def manager_overview(session: Session, manager: User, today: date) -> ManagerOverview:
+    """Active projects, the manager's open sheets, projects ready to release, next deadline."""
+    projects = list_projects_for(session, manager)
+    states = sheet_states(session, [p.id for p in projects]) if projects else {}
+    tasks = []
+    ready = []
+    submitted = expected = 0
+    for project in projects:
+        candidates = project.candidates
+        project_states = states[project.id]
+        done = sum(1 for s in project_states.values() if s.is_submitted)
+        submitted += done
+        expected += len(candidates) * len(project.evaluators)
+        for candidate in candidates:
+            state = project_states.get((manager.id, candidate.id))
+            if state is None or not state.is_submitted:
+                tasks.append(RatingTask(project, candidate, state))
+        if project.owner_id == manager.id and not project.is_results_released and done:
+            ready.append(project)
+    upcoming = [p for p in projects if p.deadline_on >= today]
+    return ManagerOverview(
+        projects=projects,
+        owned=sum(1 for p in projects if p.owner_id == manager.id),
+        co_evaluated=sum(1 for p in projects if p.owner_id != manager.id),
+        tasks=sorted(tasks, key=lambda t: (t.project.deadline_on, t.candidate.name.lower())),
+        ready_to_release=ready,
+        submitted=submitted,
+        expected=expected,
+        next_deadline=min(upcoming, key=lambda p: p.deadline_on, default=None),
+    )

@@ -60,9 +60,13 @@ class AssessmentLockedError(ConflictError):
 
     def __init__(self, assessment: Assessment) -> None:
         when = assessment.submitted_at.strftime("%d %b %Y") if assessment.submitted_at else ""
+        follow_up = (
+            "Correct a single level with a reason on the submitted sheet instead."
+            if assessment.kind == AssessmentKind.PROJECT
+            else "Start a new round to record how you have grown since."
+        )
         super().__init__(
-            f"{assessment.label} was submitted on {when} and can no longer be changed. "
-            "Start a new round to record how you have grown since."
+            f"{assessment.label} was submitted on {when} and can no longer be changed. {follow_up}"
         )
 
 

@@ -73,7 +73,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.views import admin, assessments, auth, credentials, frameworks, main, profile
+    from webapp.views import (
+        admin,
+        assessments,
+        auth,
+        credentials,
+        evaluations,
+        frameworks,
+        invitations,
+        main,
+        my_evaluations,
+        profile,
+    )
 
     for blueprint in (
         main.bp,
@@ -83,6 +94,9 @@ def register_blueprints(app: Flask) -> None:
         assessments.bp,
         profile.bp,
         credentials.bp,
+        evaluations.bp,
+        my_evaluations.bp,
+        invitations.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -17,7 +17,12 @@ from competencies.services import (
 from core.backup import BackupError, backup_database, restore_database
 from core.errors import DomainError
 from core.users import Role, create_user
-from webapp.demo import DEMO_PASSWORD, seed_demo_assessments, seed_demo_people
+from webapp.demo import (
+    DEMO_PASSWORD,
+    seed_demo_assessments,
+    seed_demo_evaluations,
+    seed_demo_people,
+)
 from webapp.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -39,6 +44,7 @@ def seed_command(demo: bool) -> None:
         framework, created = seed_default_framework(db.session)
         people = seed_demo_people(db.session) if demo else []
         rounds = seed_demo_assessments(db.session) if demo else []
+        projects = seed_demo_evaluations(db.session) if demo else []
     except DomainError as error:
         _fail(error)
     db.session.commit()
@@ -47,6 +53,8 @@ def seed_command(demo: bool) -> None:
     if demo:
         state = "; ".join(rounds) if rounds else "already present"
         click.echo(f"Demo self-assessments (generated, labelled as demo data): {state}.")
+        state = "; ".join(projects) if projects else "already present"
+        click.echo(f"Demo evaluation projects (generated, labelled as demo data): {state}.")
         click.echo("\nDemo logins (generated demo data, not real people):")
         width = max(len(p.email) for p, _ in people)
         click.echo(f"  {'email'.ljust(width)}  {'role'.ljust(14)}  password")

@@ -24,6 +24,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Self-assessment", "assessments.index", frozenset({Role.CANDIDATE})),
     NavItem("My profile", "profile.index", frozenset({Role.CANDIDATE})),
     NavItem("Qualifications", "credentials.index", frozenset({Role.CANDIDATE})),
+    NavItem("My evaluations", "my_evaluations.index", frozenset({Role.CANDIDATE})),
+    NavItem("Evaluations", "evaluations.index", frozenset({Role.MANAGER, Role.HR})),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
     NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
 )
