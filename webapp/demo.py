@@ -323,19 +323,31 @@ def seed_demo_evaluations(session: Session, today: date | None = None) -> list[s
         add_co_evaluator(session, project, manager, manager2.email)
         rng = random.Random("proficio-demo:evaluations")
         sheets = {}
+        targets = {r.competency_id: (r.requirement, r.target_level) for r in role.requirements}
         for candidate in (alex, sam):
             own = _latest_self(session, candidate)
-            first = {
-                c.id: _clamp(own.get(c.id, 2) + rng.choice((-1, 0, 0, 1))) for c in competencies
-            }
-            second = {cid: _clamp(lvl + rng.choice((-1, 0, 0, 0, 1))) for cid, lvl in first.items()}
+            first, second = {}, {}
+            for c in competencies:
+                requirement, target = targets.get(c.id, ("can", None))
+                base = own.get(c.id, 2)
+                if candidate is alex and requirement == "must" and target is not None:
+                    # Alex did the must parts well: both evaluators see at least the target.
+                    base = max(base, target)
+                first[c.id] = _clamp(base + rng.choice((-1, 0, 0, 1)))
+                second[c.id] = _clamp(first[c.id] + rng.choice((-1, 0, 0, 0, 1)))
+                if candidate is alex and requirement == "must" and target is not None:
+                    first[c.id], second[c.id] = max(first[c.id], target), max(second[c.id], target)
+            cans = [c for c in competencies if targets.get(c.id, ("can",))[0] == "can"]
             if candidate is alex:
-                # A blind spot: Alex's strongest self-rating is seen two levels lower by both.
-                proud = max(competencies, key=lambda c: (own.get(c.id, 0), -c.position))
+                # A blind spot: Alex's strongest can self-rating is seen two levels lower.
+                proud = max(cans, key=lambda c: (own.get(c.id, 0), -c.position))
                 first[proud.id] = second[proud.id] = _clamp(own.get(proud.id, 2) - 2)
-                # A calibration case: the evaluators are two levels apart on risk management.
+                # A calibration case: the evaluators are two levels apart on organisation.
                 first[by_code["DEL-02"].id], second[by_code["DEL-02"].id] = 4, 2
             else:
+                # A hidden strength: evaluators see two levels more than Sam claims.
+                modest = min(cans, key=lambda c: (own.get(c.id, 0), c.position))
+                first[modest.id] = second[modest.id] = _clamp(own.get(modest.id, 0) + 2)
                 # Sam's budget work was not visible to the co-evaluator.
                 second[by_code["STR-01"].id] = None
             notes_1 = {

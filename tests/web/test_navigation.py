@@ -10,9 +10,10 @@ EXPECTED = {
         "Self-assessment",
         "My profile",
         "Qualifications",
+        "My evaluations",
     },
-    "manager": {"Home", "Framework", "Role profiles"},
-    "hr": {"Home", "Framework", "Role profiles"},
+    "manager": {"Home", "Framework", "Role profiles", "Evaluations"},
+    "hr": {"Home", "Framework", "Role profiles", "Evaluations"},
     "admin": {"Home", "Framework", "Role profiles", "Users", "Audit log"},
 }
 

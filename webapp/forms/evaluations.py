@@ -112,7 +112,8 @@ class ProjectForm(FlaskForm):
     currency = SelectField(
         "Currency",
         choices=[("", "—")] + [(c, c) for c in CURRENCIES],
-        validators=[Optional(), AnyOf(["", *CURRENCIES], message="Choose a currency.")],
+        # No Optional(): an empty currency must still reach validate_currency.
+        validators=[AnyOf(["", *CURRENCIES], message="Choose a currency.")],
         validate_choice=False,
     )
     start_on = DateField(

@@ -216,10 +216,14 @@ def _render_detail(project: EvaluationProject, status: int = 200, **forms: Any):
     candidates = project.candidates
     invitations = pending_invitations(db.session, [c.id for c in candidates])
     submitted = sum(1 for s in states.values() if s.is_submitted)
+    # People in a submitted sheet stay in the project; only the others get a Remove button.
+    locked = {s.assessor_id for s in states.values() if s.is_submitted}
+    locked |= {s.subject_id for s in states.values() if s.is_submitted}
     total_competencies = len(project.role_profile.requirements)
     context = {
         "project": project,
         "states": states,
+        "locked": locked,
         "candidates": candidates,
         "evaluators": project.evaluators,
         "invitations": invitations,
