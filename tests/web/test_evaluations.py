@@ -358,7 +358,8 @@ def test_candidates_see_results_only_after_release_and_only_their_own(
     assert sam.get(f"/my-evaluations/{other.id}").status_code == 200
     assert candidate.get(f"/my-evaluations/{other.id}").status_code == 404
     profile = candidate.get("/profile/").get_data(as_text=True)
-    assert "Evaluated" in profile
+    assert "Evaluated levels come from" in profile and project.title in profile
+    assert "<svg" in profile  # the radar shows the evaluated series even without self rounds
 
 
 def test_hr_reads_every_project_read_only_and_each_view_is_audited(

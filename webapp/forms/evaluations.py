@@ -74,11 +74,12 @@ def parse_budget(text: str | None) -> Decimal | None:
     return value
 
 
-def email_field(label: str, description: str = "") -> EmailField:
-    """An email field with the messages people understand."""
+def email_field(label: str, field_id: str) -> EmailField:
+    """An email field with the messages people understand; ``field_id`` keeps the ids of the
+    several email forms on one page apart."""
     return EmailField(
         label,
-        description=description,
+        id=field_id,
         validators=[
             DataRequired(message="Enter an email address."),
             Length(max=EMAIL_MAX_LENGTH),
@@ -170,19 +171,20 @@ class ProjectForm(FlaskForm):
 
 
 class AddCandidateForm(FlaskForm):
-    email = email_field("Email of an existing candidate")
+    email = email_field("Email of an existing candidate", "candidate-email")
 
 
 class InviteCandidateForm(FlaskForm):
     name = StringField(
         "Full name",
+        id="invite-name",
         validators=[DataRequired(message="Enter the person's name."), Length(max=NAME_MAX_LENGTH)],
     )
-    email = email_field("Email")
+    email = email_field("Email", "invite-email")
 
 
 class AddCoEvaluatorForm(FlaskForm):
-    email = email_field("Email of a hiring manager")
+    email = email_field("Email of a hiring manager", "co-evaluator-email")
 
 
 class ConfirmForm(FlaskForm):
