@@ -674,3 +674,16 @@ def test_archiving_makes_the_project_read_only(manager_client, db_session, proje
     assert restored.status_code == 303
     db_session.expire_all()
     assert not db_session.get(EvaluationProject, project.id).is_archived
+
+
+def test_state_changes_without_a_csrf_token_are_refused(csrf_app, db_session, seeded):
+    client = csrf_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(
+        "/login",
+        data={"email": "manager@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+    response = client.post("/evaluations/new", data=_form(db_session))
+    assert response.status_code == 400 and "security token" in response.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count(EvaluationProject.id))) == 0

@@ -813,8 +813,9 @@ def radar_for_result(result: CandidateResult, max_level: int, title: str) -> Mar
 
 
 def _results(project: EvaluationProject) -> ProjectResults:
-    framework = _sheet_framework(project)
-    return build_project_results(db.session, project, max_level=max(framework.level_values))
+    # The scale's top level is all the chart needs of the framework (one small query).
+    top = max(project.role_profile.framework.level_values)
+    return build_project_results(db.session, project, max_level=top)
 
 
 @bp.route("/<int:project_id>/candidates/<int:candidate_id>/results")

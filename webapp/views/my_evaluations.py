@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from assessments.evaluation_results import build_project_results, corrections_for, released_view
 from assessments.evaluations import candidate_projects, get_released_project_for_candidate
-from competencies.services import load_framework_tree
 from core.users import Role
 from webapp.auth import roles_required
 from webapp.extensions import db
@@ -33,8 +32,7 @@ def index():
 @roles_required(Role.CANDIDATE)
 def detail(project_id: int):
     project = get_released_project_for_candidate(db.session, current_user, project_id)
-    framework = load_framework_tree(db.session, project.role_profile.framework_id)
-    max_level = max(framework.level_values)
+    max_level = max(project.role_profile.framework.level_values)
     result = build_project_results(db.session, project, max_level=max_level).candidate(
         current_user.id
     )
