@@ -1,4 +1,6 @@
-"""Project-based evaluations: projects, their people, rating sheets and the release of results.
+"""Project-based evaluations: access rules, projects, their release, and what candidates see.
+People are in ``evaluation_people``, rating sheets in ``evaluation_sheets``, results in
+``evaluation_results``.
 
 Who may do what (checked here, for every object, whatever the page):
 
@@ -7,7 +9,7 @@ Who may do what (checked here, for every object, whatever the page):
 | owner (a manager) | everything: edit, archive, add/remove people, rate, correct, release |
 | co-evaluator (a manager) | see the project, rate every candidate, correct own sheets |
 | HR | read every project, its results and comparison (read-only; each view audited) |
-| candidate of the project | own combined results once released (``candidate_results``) |
+| candidate of the project | own combined results once released (see below) |
 | anyone else, admins too | nothing: the project does not exist for them (404) |
 
 Rating sheets are ``Assessment`` rows of kind ``project``; saving, submitting and correcting
@@ -24,7 +26,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,8 +35,7 @@ from assessments.evaluation_models import (
     ProjectMember,
     ProjectRole,
 )
-from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
-from assessments.services import can_view_assessment
+from assessments.models import Assessment, AssessmentStatus
 from competencies.models import RoleProfile
 from competencies.services import current_framework
 from core.audit import record_event
@@ -46,8 +46,7 @@ from core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from core.invitations import invite_user, issue_invitation
-from core.users import Role, User, get_user_by_email, normalise_email
+from core.users import Role, User
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -131,7 +130,9 @@ def get_project_for(session: Session, actor: User, project_id: int) -> Evaluatio
     return project
 
 
-def _require_owner(actor: User, project: EvaluationProject) -> None:
+def require_owner(actor: User, project: EvaluationProject) -> None:
+    """PermissionDeniedError (403) unless ``actor`` owns the project: a co-evaluator or HR
+    may know the project exists, but not change it."""
     if not can_manage_project(actor, project):
         raise PermissionDeniedError(
             f"Only the owner of this project, {project.owner.name}, can change it, its people "
@@ -139,7 +140,8 @@ def _require_owner(actor: User, project: EvaluationProject) -> None:
         )
 
 
-def _require_open(project: EvaluationProject) -> None:
+def require_open(project: EvaluationProject) -> None:
+    """ConflictError unless the project is active (archived projects are read-only)."""
     if project.is_archived:
         raise ConflictError("This project is archived and can no longer change. Restore it first.")
 
@@ -173,50 +175,6 @@ def list_projects_for(
             query.order_by(EvaluationProject.deadline_on.desc(), EvaluationProject.id.desc())
         )
     )
-
-
-@dataclass(frozen=True)
-class SheetState:
-    """The state of one evaluator's sheet for one candidate."""
-
-    assessment_id: int
-    assessor_id: int
-    subject_id: int
-    status: str
-    answered: int
-
-    @property
-    def is_submitted(self) -> bool:
-        return self.status == AssessmentStatus.SUBMITTED
-
-
-def sheet_states(
-    session: Session, project_ids: Sequence[int]
-) -> dict[int, dict[tuple[int, int], SheetState]]:
-    """Per project, every sheet keyed by (evaluator id, candidate id) with its answer count
-    (one query for any number of projects)."""
-    answered = (
-        sa.select(sa.func.count(Rating.id))
-        .where(Rating.assessment_id == Assessment.id, Rating.is_current.is_(True))
-        .correlate(Assessment)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        sa.select(
-            Assessment.evaluation_project_id,
-            Assessment.id,
-            Assessment.assessor_id,
-            Assessment.subject_id,
-            Assessment.status,
-            answered,
-        ).where(Assessment.evaluation_project_id.in_(project_ids))
-    )
-    result: dict[int, dict[tuple[int, int], SheetState]] = {pid: {} for pid in project_ids}
-    for project_id, assessment_id, assessor_id, subject_id, status, count in rows:
-        result[project_id][(assessor_id, subject_id)] = SheetState(
-            assessment_id, assessor_id, subject_id, status, count or 0
-        )
-    return result
 
 
 # ---------------------------------------------------------------- project details
@@ -361,8 +319,8 @@ def update_project(
     Once rating sheets exist the role profile may change only within the sheets' framework
     version, so that every sheet stays comparable.
     """
-    _require_owner(actor, project)
-    _require_open(project)
+    require_owner(actor, project)
+    require_open(project)
     if expected_version != project.version:
         raise StaleProjectError()
     values = _checked_values(session, data)
@@ -417,7 +375,7 @@ def set_archived(
     session: Session, project: EvaluationProject, actor: User, *, archived: bool
 ) -> EvaluationProject:
     """Archive (read-only from then on) or restore a project (owner only)."""
-    _require_owner(actor, project)
+    require_owner(actor, project)
     if project.is_archived == archived:
         return project
     project.archived_at = utcnow() if archived else None
@@ -434,241 +392,6 @@ def set_archived(
     return project
 
 
-# ---------------------------------------------------------------- people
-
-
-def _add_member(
-    session: Session, project: EvaluationProject, actor: User, user: User, role: ProjectRole
-) -> ProjectMember:
-    current = project.role_of(user.id)
-    if current is not None:
-        raise ValidationError(
-            f"{user.name} is already in this project as {current.label.lower()}.",
-            problems=["A person has one role per project."],
-        )
-    member = ProjectMember(project=project, user_id=user.id, role=role.value, added_by_id=actor.id)
-    member.user = user
-    session.add(member)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        raise ConflictError(
-            f"{user.name} was added to this project at the same moment. Reload the page."
-        ) from error
-    record_event(
-        session,
-        actor=actor,
-        action=f"evaluation.{role.value}.add",
-        entity=project,
-        after={"user_id": user.id, "email": user.email, "role": role.value},
-    )
-    return member
-
-
-def add_candidate(session: Session, project: EvaluationProject, actor: User, email: str) -> User:
-    """Add an existing candidate account by email (owner only)."""
-    _require_owner(actor, project)
-    _require_open(project)
-    user = get_user_by_email(session, email or "")
-    if user is None:
-        raise ValidationError(
-            "No candidate was added.",
-            problems=[
-                f"No account uses {normalise_email(email or '')}. Check the spelling, or invite "
-                "the person as a new candidate below."
-            ],
-        )
-    if not user.has_role(Role.CANDIDATE):
-        raise ValidationError(
-            "No candidate was added.",
-            problems=[f"{user.email} is not a candidate account; only candidates are evaluated."],
-        )
-    _add_member(session, project, actor, user, ProjectRole.CANDIDATE)
-    return user
-
-
-def invite_candidate(
-    session: Session, project: EvaluationProject, actor: User, *, email: str, name: str
-) -> tuple[User, str]:
-    """Create a new candidate account, add it to the project and return its one-time link token.
-
-    The account stays locked until the person opens the link and chooses a password.
-    """
-    _require_owner(actor, project)
-    _require_open(project)
-    if get_user_by_email(session, email or "") is not None:
-        raise ValidationError(
-            "No invitation was created.",
-            problems=[
-                f"{normalise_email(email)} already has an account: add it as an existing "
-                "candidate instead."
-            ],
-        )
-    user, token = invite_user(session, email=email, name=name, role=Role.CANDIDATE, actor=actor)
-    _add_member(session, project, actor, user, ProjectRole.CANDIDATE)
-    return user, token
-
-
-def renew_invitation(
-    session: Session, project: EvaluationProject, actor: User, user_id: int
-) -> tuple[User, str]:
-    """A fresh link for a candidate of the project who has not activated the account yet."""
-    _require_owner(actor, project)
-    if project.role_of(user_id) is not ProjectRole.CANDIDATE:
-        raise NotFoundError("This person is not a candidate of the project.")
-    user = next(m.user for m in project.members if m.user_id == user_id)
-    _, token = issue_invitation(session, user, actor)
-    return user, token
-
-
-def add_co_evaluator(session: Session, project: EvaluationProject, actor: User, email: str) -> User:
-    """Add another hiring manager as co-evaluator (owner only)."""
-    _require_owner(actor, project)
-    _require_open(project)
-    user = get_user_by_email(session, email or "")
-    if user is None or not user.has_role(Role.MANAGER) or not user.is_active:
-        raise ValidationError(
-            "No co-evaluator was added.",
-            problems=[
-                f"{normalise_email(email or '')} is not the email of an active hiring manager."
-            ],
-        )
-    _add_member(session, project, actor, user, ProjectRole.CO_EVALUATOR)
-    return user
-
-
-def remove_member(session: Session, project: EvaluationProject, actor: User, user_id: int) -> None:
-    """Take a candidate or co-evaluator out of the project (owner only).
-
-    Submitted sheets are part of the record, so a person with a submitted sheet (as evaluator
-    or as candidate) stays; their unsubmitted drafts in this project are discarded.
-    """
-    _require_owner(actor, project)
-    _require_open(project)
-    member = next((m for m in project.members if m.user_id == user_id), None)
-    if member is None:
-        raise NotFoundError("This person is not in the project.")
-    column = (
-        Assessment.subject_id if member.role == ProjectRole.CANDIDATE else Assessment.assessor_id
-    )
-    sheets = list(
-        session.scalars(
-            sa.select(Assessment).where(
-                Assessment.evaluation_project_id == project.id, column == user_id
-            )
-        )
-    )
-    if any(s.is_submitted for s in sheets):
-        raise ConflictError(
-            f"{member.user.name} cannot leave the project: submitted ratings involve them and "
-            "stay part of the record. Archive the project when it is over."
-        )
-    for sheet in sheets:
-        session.delete(sheet)
-    project.members.remove(member)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action=f"evaluation.{member.role}.remove",
-        entity=project,
-        before={
-            "user_id": user_id,
-            "email": member.user.email,
-            "role": member.role,
-            "drafts_discarded": len(sheets),
-        },
-    )
-
-
-# ---------------------------------------------------------------- rating sheets
-
-
-def get_sheet(
-    session: Session, project: EvaluationProject, assessor_id: int, candidate_id: int
-) -> Assessment | None:
-    """The evaluator's sheet for the candidate in this project, with ratings and evidence."""
-    sheet = session.scalar(
-        sa.select(Assessment)
-        .where(
-            Assessment.evaluation_project_id == project.id,
-            Assessment.assessor_id == assessor_id,
-            Assessment.subject_id == candidate_id,
-        )
-        .options(
-            selectinload(Assessment.ratings),
-            selectinload(Assessment.evidence),
-            selectinload(Assessment.role_profile).selectinload(RoleProfile.requirements),
-        )
-    )
-    return sheet
-
-
-def start_sheet(
-    session: Session, project: EvaluationProject, actor: User, candidate_id: int
-) -> Assessment:
-    """Open the actor's rating sheet for a candidate (or return the one already open)."""
-    if not can_view_project(actor, project):
-        raise NotFoundError(NOT_FOUND)
-    if not can_rate_in_project(actor, project):
-        _require_open(project)
-        raise PermissionDeniedError("Only the project's evaluators rate its candidates.")
-    if project.role_of(candidate_id) is not ProjectRole.CANDIDATE:
-        raise NotFoundError("This person is not a candidate of the project.")
-    existing = get_sheet(session, project, actor.id, candidate_id)
-    if existing is not None:
-        return existing
-    sheet = Assessment(
-        kind=AssessmentKind.PROJECT.value,
-        subject_id=candidate_id,
-        assessor_id=actor.id,
-        framework_id=project.role_profile.framework_id,
-        role_profile_id=project.role_profile_id,
-        evaluation_project_id=project.id,
-        status=AssessmentStatus.DRAFT.value,
-    )
-    try:
-        with session.begin_nested():
-            session.add(sheet)
-            session.flush()
-    except IntegrityError:
-        # The same evaluator opened the sheet in another tab at the same moment: use that one.
-        existing = get_sheet(session, project, actor.id, candidate_id)
-        if existing is None:
-            raise
-        return existing
-    record_event(
-        session,
-        actor=actor,
-        action="assessment.start",
-        entity=sheet,
-        after={"kind": "project", "project_id": project.id, "candidate_id": candidate_id},
-    )
-    return get_sheet(session, project, actor.id, candidate_id) or sheet
-
-
-def get_project_sheet_for(
-    session: Session, actor: User, project: EvaluationProject, assessment_id: int
-) -> Assessment:
-    """A sheet of this project the actor may see (``can_view_assessment``), else NotFound."""
-    sheet = session.scalar(
-        sa.select(Assessment)
-        .where(Assessment.id == assessment_id, Assessment.evaluation_project_id == project.id)
-        .options(
-            selectinload(Assessment.ratings),
-            selectinload(Assessment.evidence),
-            selectinload(Assessment.assessor),
-            selectinload(Assessment.subject),
-            selectinload(Assessment.role_profile).selectinload(RoleProfile.requirements),
-        )
-    )
-    # The sheet's project comes from the identity map: the project is already loaded.
-    if sheet is None or not can_view_assessment(actor, sheet):
-        raise NotFoundError("This rating sheet does not exist, or you may not see it.")
-    return sheet
-
-
 # ---------------------------------------------------------------- release
 
 
@@ -677,8 +400,8 @@ def release_results(session: Session, project: EvaluationProject, actor: User) -
 
     Sheets submitted later join the released results; drafts never show.
     """
-    _require_owner(actor, project)
-    _require_open(project)
+    require_owner(actor, project)
+    require_open(project)
     if project.is_results_released:
         return project
     submitted = session.scalar(
@@ -753,66 +476,4 @@ def record_view(session: Session, actor: User, project: EvaluationProject, what:
         action=f"evaluation.{what}",
         entity=project,
         after={"project_id": project.id, "role": actor.role},
-    )
-
-
-# ---------------------------------------------------------------- a manager's overview
-
-
-@dataclass(frozen=True)
-class RatingTask:
-    """A sheet the manager still has to write or finish."""
-
-    project: EvaluationProject
-    candidate: User
-    state: SheetState | None
-
-    @property
-    def is_started(self) -> bool:
-        return self.state is not None
-
-
-@dataclass(frozen=True)
-class ManagerOverview:
-    """What a hiring manager's home page summarises (four queries)."""
-
-    projects: list[EvaluationProject]
-    owned: int
-    co_evaluated: int
-    tasks: list[RatingTask]
-    ready_to_release: list[EvaluationProject]
-    submitted: int
-    expected: int
-    next_deadline: EvaluationProject | None
-
-
-def manager_overview(session: Session, manager: User, today: date) -> ManagerOverview:
-    """Active projects, the manager's open sheets, projects ready to release, next deadline."""
-    projects = list_projects_for(session, manager)
-    states = sheet_states(session, [p.id for p in projects]) if projects else {}
-    tasks = []
-    ready = []
-    submitted = expected = 0
-    for project in projects:
-        candidates = project.candidates
-        project_states = states[project.id]
-        done = sum(1 for s in project_states.values() if s.is_submitted)
-        submitted += done
-        expected += len(candidates) * len(project.evaluators)
-        for candidate in candidates:
-            state = project_states.get((manager.id, candidate.id))
-            if state is None or not state.is_submitted:
-                tasks.append(RatingTask(project, candidate, state))
-        if project.owner_id == manager.id and not project.is_results_released and done:
-            ready.append(project)
-    upcoming = [p for p in projects if p.deadline_on >= today]
-    return ManagerOverview(
-        projects=projects,
-        owned=sum(1 for p in projects if p.owner_id == manager.id),
-        co_evaluated=sum(1 for p in projects if p.owner_id != manager.id),
-        tasks=sorted(tasks, key=lambda t: (t.project.deadline_on, t.candidate.name.lower())),
-        ready_to_release=ready,
-        submitted=submitted,
-        expected=expected,
-        next_deadline=min(upcoming, key=lambda p: p.deadline_on, default=None),
     )

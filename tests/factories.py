@@ -146,7 +146,7 @@ def make_project_assessment(
     """A project rating sheet by ``assessor`` for ``subject`` with ``levels`` by code (None:
     not observed). Without ``project`` a released project owned by the assessor is made."""
     from assessments.evaluation_models import ProjectMember, ProjectRole
-    from assessments.evaluations import start_sheet
+    from assessments.evaluation_sheets import start_sheet
     from assessments.models import AssessmentStatus
     from assessments.services import append_rating
     from core.db import utcnow

@@ -73,6 +73,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # These two add their routes to evaluations.bp: importing them registers the routes.
+    import webapp.views.evaluation_results  # noqa: F401
+    import webapp.views.evaluation_sheets  # noqa: F401
     from webapp.views import (
         admin,
         assessments,

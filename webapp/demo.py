@@ -247,7 +247,7 @@ def _demo_sheet(
     levels: dict[int, int | None],
     notes: dict[int, tuple[str, str]],
 ):
-    from assessments.evaluations import start_sheet
+    from assessments.evaluation_sheets import start_sheet
     from assessments.services import EvidenceInput
 
     sheet = start_sheet(session, project, evaluator, candidate.id)
@@ -271,13 +271,8 @@ def seed_demo_evaluations(session: Session, today: date | None = None) -> list[s
     a blind spot and a correction); one owned by manager2@ with candidate2@, still in
     progress. Idempotent: a project whose title exists is left alone."""
     from assessments.evaluation_models import EvaluationProject
-    from assessments.evaluations import (
-        ProjectInput,
-        add_candidate,
-        add_co_evaluator,
-        create_project,
-        release_results,
-    )
+    from assessments.evaluation_people import add_candidate, add_co_evaluator
+    from assessments.evaluations import ProjectInput, create_project, release_results
     from assessments.services import correct_submitted_rating
 
     framework = current_framework(session)

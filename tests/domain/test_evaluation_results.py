@@ -10,7 +10,8 @@ from assessments.evaluation_results import (
     corrections_for,
     released_view,
 )
-from assessments.evaluations import get_project_for, start_sheet
+from assessments.evaluation_sheets import start_sheet
+from assessments.evaluations import get_project_for
 from assessments.scoring import Perception, RankCriterion
 from assessments.services import (
     RatingInput,

@@ -7,23 +7,23 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.evaluation_models import EvaluationProject, ProjectRole
+from assessments.evaluation_people import (
+    add_candidate,
+    add_co_evaluator,
+    invite_candidate,
+    remove_member,
+)
+from assessments.evaluation_sheets import get_project_sheet_for, sheet_states, start_sheet
 from assessments.evaluations import (
     ProjectInput,
     StaleProjectError,
-    add_candidate,
-    add_co_evaluator,
     create_project,
     get_project_for,
-    get_project_sheet_for,
     get_released_project_for_candidate,
-    invite_candidate,
     list_projects_for,
     parse_technologies,
     release_results,
-    remove_member,
     set_archived,
-    sheet_states,
-    start_sheet,
     update_project,
 )
 from assessments.models import Assessment, Rating

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from assessments.evaluation_models import EvaluationProject
 from assessments.evaluation_results import build_project_results, corrections_for
-from assessments.evaluations import get_project_for, sheet_states
+from assessments.evaluation_sheets import sheet_states
+from assessments.evaluations import get_project_for
 from assessments.profile import build_profile
 from assessments.scoring import Perception
 from core.users import get_user_by_email

@@ -36,12 +36,7 @@ from wtforms.validators import (
 from wtforms.validators import ValidationError as FieldError
 
 from assessments.evaluation_models import ProjectKind
-from assessments.evaluations import (
-    BUDGET_MAX,
-    CURRENCIES,
-    DESCRIPTION_MAX,
-    TITLE_MAX,
-)
+from assessments.evaluations import BUDGET_MAX, CURRENCIES, DESCRIPTION_MAX, TITLE_MAX
 from assessments.models import EvidenceKind
 from assessments.services import CORRECTION_REASON_MIN, EVIDENCE_TEXT_MAX, EVIDENCE_URL_MAX
 from competencies.models import Competency

@@ -15,7 +15,7 @@ from assessments.evaluations import candidate_projects, get_released_project_for
 from core.users import Role
 from webapp.auth import roles_required
 from webapp.extensions import db
-from webapp.views.evaluations import radar_for_result
+from webapp.views.evaluation_results import radar_for_result
 
 bp = Blueprint("my_evaluations", __name__, url_prefix="/my-evaluations")
 
