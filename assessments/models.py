@@ -1,5 +1,5 @@
 """Typed models of what a person brings (target role, qualifications, certifications) and of
-assessments: self-assessment rounds now, project evaluations by managers later.
+assessments: self-assessment rounds and the rating sheets of project evaluations.
 
 An ``Assessment`` is one assessor's judgement of one subject on one framework version. Its
 ``Rating`` rows are appended, never overwritten: a changed answer adds a row and clears
@@ -14,6 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from assessments.evaluation_models import EvaluationProject
 from competencies.models import Competency, Framework, RoleProfile
 from core.db import Base, UTCDateTime, utcnow
 from core.users import User
@@ -198,7 +199,8 @@ class Assessment(Base):
     """One assessor's judgement of one subject against one framework version.
 
     A self-assessment round has ``assessor_id == subject_id`` and ``kind == "self"``. Project
-    evaluations use ``kind == "project"`` with the evaluator as assessor.
+    evaluations use ``kind == "project"`` with the evaluator as assessor: one rating sheet per
+    (project, evaluator, candidate).
     """
 
     __tablename__ = "assessments"
@@ -211,6 +213,10 @@ class Assessment(Base):
     # The role profile judged against (self: the target role when submitted; project: the
     # project's profile). A row of a published framework version is an immutable snapshot.
     role_profile_id: Mapped[int | None] = mapped_column(sa.ForeignKey("role_profiles.id"))
+    # Project sheets belong to their evaluation project; self rounds have none.
+    evaluation_project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evaluation_projects.id"), index=True
+    )
     # Self rounds are numbered 1, 2, … per subject; other kinds leave it empty.
     round_number: Mapped[int | None]
     status: Mapped[str] = mapped_column(sa.String(20), default=AssessmentStatus.DRAFT.value)
@@ -225,6 +231,9 @@ class Assessment(Base):
     assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
     framework: Mapped[Framework] = relationship()
     role_profile: Mapped[RoleProfile | None] = relationship()
+    evaluation_project: Mapped[EvaluationProject | None] = relationship(
+        back_populates="assessments"
+    )
     ratings: Mapped[list[Rating]] = relationship(
         back_populates="assessment", order_by="Rating.id", cascade="all, delete-orphan"
     )
@@ -250,6 +259,20 @@ class Assessment(Base):
             postgresql_where=sa.text("kind = 'self' AND status = 'draft'"),
         ),
         sa.UniqueConstraint("subject_id", "kind", "round_number", name="uq_assessments_round"),
+        sa.CheckConstraint(
+            "(kind = 'project' AND evaluation_project_id IS NOT NULL) OR "
+            "(kind != 'project' AND evaluation_project_id IS NULL)",
+            name="project_sheet_has_project",
+        ),
+        sa.CheckConstraint(
+            "kind != 'project' OR subject_id != assessor_id", name="project_not_own"
+        ),
+        sa.UniqueConstraint(
+            "evaluation_project_id",
+            "assessor_id",
+            "subject_id",
+            name="uq_assessments_project_sheet",
+        ),
     )
 
     @property
@@ -269,6 +292,8 @@ class Assessment(Base):
     def label(self) -> str:
         if self.round_number is not None:
             return f"Round {self.round_number}"
+        if self.kind == AssessmentKind.PROJECT:
+            return f"Rating sheet {self.id}"
         return f"Assessment {self.id}"
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessments import scoring
+from assessments.evaluation_models import EvaluationProject, ProjectMember, ProjectRole
 from assessments.models import (
     Assessment,
     AssessmentKind,
@@ -101,6 +102,15 @@ class CompetencyRow:
 
 
 @dataclass(frozen=True)
+class EvaluationInfo:
+    """A project evaluation of the person whose results have been released to them."""
+
+    project_id: int
+    title: str
+    released_at: datetime
+
+
+@dataclass(frozen=True)
 class RoleInfo:
     """The role profile the person is judged against."""
 
@@ -125,6 +135,7 @@ class Profile:
     perception: tuple[scoring.PerceptionGap, ...]
     qualifications: QualificationsCheck | None
     max_level: int = 5
+    evaluations: tuple[EvaluationInfo, ...] = ()  # released projects behind the evaluated levels
 
     @property
     def chart_rows(self) -> list[CompetencyRow]:
@@ -202,8 +213,8 @@ def evaluated_rating_rows(
     """Evaluators' current ratings from submitted project assessments per person (one query).
 
     Each row is ``(assessor_id, competency_uuid, level, order_key)`` as
-    ``scoring.evaluated_levels`` takes them. Rules on which evaluations count (for example,
-    only released ones) belong in this query's ``where``.
+    ``scoring.evaluated_levels`` takes them. Only projects whose owner has released the
+    results count: until then the evaluation is the evaluators' work in progress.
     """
     rows = session.execute(
         sa.select(
@@ -216,11 +227,13 @@ def evaluated_rating_rows(
         )
         .join(Rating, Rating.assessment_id == Assessment.id)
         .join(Competency, Competency.id == Rating.competency_id)
+        .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
         .where(
             Assessment.subject_id.in_(person_ids),
             Assessment.kind == AssessmentKind.PROJECT.value,
             Assessment.status == AssessmentStatus.SUBMITTED.value,
             Rating.is_current.is_(True),
+            EvaluationProject.is_results_released.is_(True),
         )
     )
     result: dict[int, list[tuple[int, str, int | None, tuple[datetime, int]]]] = {
@@ -228,6 +241,31 @@ def evaluated_rating_rows(
     }
     for subject_id, assessor_id, uuid, level, submitted_at, rating_id in rows:
         result[subject_id].append((assessor_id, uuid, level, (submitted_at, rating_id)))
+    return result
+
+
+def released_evaluations(
+    session: Session, person_ids: Sequence[int]
+) -> dict[int, list[EvaluationInfo]]:
+    """Per person, the projects they are a candidate in whose results are released (one query)."""
+    rows = session.execute(
+        sa.select(
+            ProjectMember.user_id,
+            EvaluationProject.id,
+            EvaluationProject.title,
+            EvaluationProject.released_at,
+        )
+        .join(EvaluationProject, EvaluationProject.id == ProjectMember.project_id)
+        .where(
+            ProjectMember.user_id.in_(person_ids),
+            ProjectMember.role == ProjectRole.CANDIDATE.value,
+            EvaluationProject.is_results_released.is_(True),
+        )
+        .order_by(EvaluationProject.released_at, EvaluationProject.id)
+    )
+    result: dict[int, list[EvaluationInfo]] = {pid: [] for pid in person_ids}
+    for user_id, project_id, title, released_at in rows:
+        result[user_id].append(EvaluationInfo(project_id, title, released_at))
     return result
 
 
@@ -252,7 +290,9 @@ def latest_self_levels(
 
 
 @dataclass(frozen=True)
-class _Axis:
+class RoleAxis:
+    """One competency as a role (or, without a role, the framework) presents it."""
+
     uuid: str
     code: str
     name: str
@@ -262,7 +302,8 @@ class _Axis:
     target: int | None
 
 
-def _role_axes(session: Session, role_profile_id: int) -> list[_Axis]:
+def role_axes(session: Session, role_profile_id: int) -> list[RoleAxis]:
+    """The competencies a role profile asks for, with requirement and target (one query)."""
     rows = session.execute(
         sa.select(RequirementRow, Competency, Area)
         .join(Competency, Competency.id == RequirementRow.competency_id)
@@ -270,7 +311,7 @@ def _role_axes(session: Session, role_profile_id: int) -> list[_Axis]:
         .where(RequirementRow.role_profile_id == role_profile_id)
     )
     return [
-        _Axis(
+        RoleAxis(
             c.uuid,
             c.code,
             c.name,
@@ -283,7 +324,7 @@ def _role_axes(session: Session, role_profile_id: int) -> list[_Axis]:
     ]
 
 
-def _framework_axes(session: Session) -> list[_Axis]:
+def _framework_axes(session: Session) -> list[RoleAxis]:
     """Without a target role: every competency of the current framework, no requirement."""
     newest = (
         sa.select(Framework.id)
@@ -298,7 +339,7 @@ def _framework_axes(session: Session) -> list[_Axis]:
         .where(Competency.framework_id == newest)
     )
     return [
-        _Axis(c.uuid, c.code, c.name, a.name, a.position * 1000 + c.position, None, None)
+        RoleAxis(c.uuid, c.code, c.name, a.name, a.position * 1000 + c.position, None, None)
         for c, a in rows
     ]
 
@@ -333,15 +374,16 @@ def build_profile(
 ) -> Profile:
     """The person's profile against ``role_profile_id`` (default: their current target role).
 
-    Seven queries whatever the data: role, requirements, rounds, self ratings, evaluator
-    ratings, qualifications, certifications.
+    Eight queries whatever the data: role, requirements, rounds, self ratings, evaluator
+    ratings, released evaluations, qualifications, certifications.
     """
     today = today or date.today()
     target = _target_role(session, person_id, role_profile_id)
-    axes = _role_axes(session, target[0].id) if target else _framework_axes(session)
+    axes = role_axes(session, target[0].id) if target else _framework_axes(session)
     rounds = submitted_self_rounds(session, [person_id])[person_id]
     self_ratings = submitted_self_ratings(session, [person_id])[person_id]
     evaluator_rows = evaluated_rating_rows(session, [person_id])[person_id]
+    evaluations = released_evaluations(session, [person_id])[person_id]
     qualifications = session.scalars(
         sa.select(Qualification).where(Qualification.person_id == person_id)
     ).all()
@@ -432,4 +474,5 @@ def build_profile(
         perception=tuple(scoring.perception_gaps(self_by_code, evaluated_by_code)),
         qualifications=check,
         max_level=(target[2] if target and target[2] else 5),
+        evaluations=tuple(evaluations),
     )

@@ -234,3 +234,142 @@ def perception_gaps(
         kind = Perception.BLIND_SPOT if own > evaluated else Perception.HIDDEN_STRENGTH
         result.append(PerceptionGap(code, own, evaluated, kind))
     return sorted(result, key=lambda g: (-abs(g.difference), g.code))
+
+
+def total_gap(items: Sequence[Standing]) -> int:
+    """Levels missing to every target of the role, must and can together."""
+    return sum(s.gap or 0 for s in items)
+
+
+class RankCriterion(enum.StrEnum):
+    """What separates two candidates, in the order the ranking applies them."""
+
+    GATE = "gate"  # passing the must-gate beats any fit score
+    FIT = "fit"  # then the higher fit score over the can competencies
+    MUSTS = "musts"  # then more must competencies at target (matters when both fail the gate)
+    GAP = "gap"  # then the smaller total gap to all targets
+
+
+@dataclass(frozen=True)
+class RankEntry:
+    """One candidate to rank: readiness for the role and the total gap to its targets."""
+
+    key: object
+    name: str
+    readiness: Readiness
+    total_gap: int
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A candidate's place. Equal places share a position (1, 1, 3) and name each other."""
+
+    position: int
+    entry: RankEntry
+    tied_with: tuple[str, ...]
+    above: RankEntry | None  # the candidate directly above, when placed strictly lower
+    decided_by: RankCriterion | None  # what put ``above`` first
+
+    def explanation(self) -> str:
+        """Why the candidate stands here, in words."""
+        if self.tied_with:
+            others = " and ".join(self.tied_with)
+            tie = (
+                f"Tied with {others}: the same must-gate result, fit score, musts met and "
+                "total gap. Listed by name only."
+            )
+            if self.above is None:
+                return tie
+            return f"{self._below_text()} {tie}"
+        if self.above is None:
+            return "First: " + _summary(self.entry) + "."
+        return self._below_text()
+
+    def _below_text(self) -> str:
+        a, b = self.above, self.entry
+        assert a is not None
+        ra, rb = a.readiness, b.readiness
+        if self.decided_by is RankCriterion.GATE:
+            return f"Below {a.name}, who passes the must-gate; {b.name} does not."
+        gate = "pass" if rb.gate_passed else "fail"
+        if self.decided_by is RankCriterion.FIT:
+            return (
+                f"Below {a.name}: both {gate} the must-gate, and {a.name} has the higher fit "
+                f"score ({_percent(ra.fit_score)} against {_percent(rb.fit_score)})."
+            )
+        if self.decided_by is RankCriterion.MUSTS:
+            return (
+                f"Below {a.name}: both {gate} the must-gate with the same fit score, and "
+                f"{a.name} meets more must competencies ({ra.musts_met} against "
+                f"{rb.musts_met} of {rb.musts_total})."
+            )
+        return (
+            f"Below {a.name}: same must-gate result, fit score and musts met; {a.name} has the "
+            f"smaller total gap ({a.total_gap} against {b.total_gap} levels)."
+        )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} %"
+
+
+def _summary(entry: RankEntry) -> str:
+    r = entry.readiness
+    gate = "passes the must-gate" if r.gate_passed else "does not pass the must-gate"
+    return (
+        f"{gate}, fit score {_percent(r.fit_score)}, {r.musts_met} of {r.musts_total} musts "
+        f"met, total gap {entry.total_gap} level{'' if entry.total_gap == 1 else 's'}"
+    )
+
+
+def rank_key(entry: RankEntry) -> tuple[int, float, int, int]:
+    """Sort key: gate first, then fit score, then musts met, then total gap (smaller first)."""
+    r = entry.readiness
+    # A role without can targets has no fit score: every candidate is equal on it.
+    fit = r.fit_score if r.fit_score is not None else -1.0
+    return (0 if r.gate_passed else 1, -fit, -r.musts_met, entry.total_gap)
+
+
+def _decider(above: RankEntry, below: RankEntry) -> RankCriterion:
+    for criterion, a, b in zip(
+        (RankCriterion.GATE, RankCriterion.FIT, RankCriterion.MUSTS, RankCriterion.GAP),
+        rank_key(above),
+        rank_key(below),
+        strict=True,
+    ):
+        if a != b:
+            return criterion
+    raise ValueError("equal keys have no decider")
+
+
+def rank_candidates(entries: Sequence[RankEntry]) -> list[Ranked]:
+    """Order candidates by gate, fit score, musts met and total gap; equal keys tie.
+
+    Ties share the better position (standard competition ranking: 1, 1, 3) and are listed
+    by name; each place carries what decided it against the candidate above.
+    """
+    ordered = sorted(entries, key=lambda e: (rank_key(e), e.name.lower(), str(e.key)))
+    groups: list[list[RankEntry]] = []
+    for entry in ordered:
+        if groups and rank_key(groups[-1][0]) == rank_key(entry):
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    result: list[Ranked] = []
+    position = 1
+    previous: RankEntry | None = None
+    for group in groups:
+        decided = _decider(previous, group[0]) if previous is not None else None
+        for entry in group:
+            result.append(
+                Ranked(
+                    position=position,
+                    entry=entry,
+                    tied_with=tuple(e.name for e in group if e is not entry),
+                    above=previous,
+                    decided_by=decided,
+                )
+            )
+        position += len(group)
+        previous = group[-1]
+    return result

@@ -1,8 +1,9 @@
-"""Self-assessment rounds: start, save drafts area by area, submit, and the history of rounds.
+"""Assessments: self-assessment rounds and project rating sheets — start, save drafts, submit,
+correct after submission, and the history of rounds.
 
-Services add and flush, never commit. Every change to ratings is audited. Access rules live
-in ``can_view_assessment`` / ``can_edit_assessment`` so that project evaluations (managers)
-and HR views extend one place.
+Services add and flush, never commit. Every change to ratings is audited. Access rules for
+any assessment live in ``can_view_assessment`` / ``can_edit_assessment`` only; the project
+side (who is in which project) is in ``assessments.evaluations``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from assessments.evaluation_models import EvaluationProject
 from assessments.evidence_files import DEFAULT_MAX_BYTES, EvidenceStore, check_upload
 from assessments.models import (
     Assessment,
@@ -32,7 +34,7 @@ from competencies.services import current_framework
 from core.audit import record_event
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
-from core.users import User
+from core.users import Role, User
 
 SELF_SCALE = (1, 2, 3)  # confidence and interest
 EVIDENCE_TEXT_MAX = 2000
@@ -58,9 +60,13 @@ class AssessmentLockedError(ConflictError):
 
     def __init__(self, assessment: Assessment) -> None:
         when = assessment.submitted_at.strftime("%d %b %Y") if assessment.submitted_at else ""
+        follow_up = (
+            "Correct a single level with a reason on the submitted sheet instead."
+            if assessment.kind == AssessmentKind.PROJECT
+            else "Start a new round to record how you have grown since."
+        )
         super().__init__(
-            f"{assessment.label} was submitted on {when} and can no longer be changed. "
-            "Start a new round to record how you have grown since."
+            f"{assessment.label} was submitted on {when} and can no longer be changed. {follow_up}"
         )
 
 
@@ -68,20 +74,45 @@ class AssessmentLockedError(ConflictError):
 
 
 def can_view_assessment(actor: User, assessment: Assessment) -> bool:
-    """Whether ``actor`` may see ``assessment``: their own self-assessment, or one they wrote.
+    """Whether ``actor`` may see ``assessment`` (load its project's ``members`` first).
 
-    Project evaluations (subject sees released results) and HR views extend this function.
+    Self-assessments: only the person. Project rating sheets: the evaluator who writes it
+    while they are in the project; once submitted, also the project's other evaluators (for
+    calibration) and HR (read-only). The candidate never sees a sheet: they see the released,
+    combined results, which do not say who rated what.
     """
     if not actor.is_active:
         return False
     if assessment.kind == AssessmentKind.SELF:
         return actor.id == assessment.subject_id
-    return actor.id == assessment.assessor_id
+    project = assessment.evaluation_project
+    if project is None:
+        return False
+    if actor.id == assessment.assessor_id:
+        return project.is_evaluator(actor.id)
+    # Another evaluator's draft is still their private work in progress.
+    if not assessment.is_submitted:
+        return False
+    return project.is_evaluator(actor.id) or actor.has_role(Role.HR)
 
 
 def can_edit_assessment(actor: User, assessment: Assessment) -> bool:
-    """Whether ``actor`` is the one who writes this assessment (status is checked separately)."""
-    return actor.is_active and actor.id == assessment.assessor_id
+    """Whether ``actor`` writes this assessment (draft or submitted is checked separately).
+
+    A project sheet also needs its writer to be a manager still evaluating in a project that
+    is not archived.
+    """
+    if not actor.is_active or actor.id != assessment.assessor_id:
+        return False
+    if assessment.kind == AssessmentKind.PROJECT:
+        project = assessment.evaluation_project
+        return (
+            project is not None
+            and actor.has_role(Role.MANAGER)
+            and project.is_evaluator(actor.id)
+            and not project.is_archived
+        )
+    return True
 
 
 def get_assessment_for(session: Session, actor: User, assessment_id: int) -> Assessment:
@@ -93,6 +124,7 @@ def get_assessment_for(session: Session, actor: User, assessment_id: int) -> Ass
             selectinload(Assessment.ratings),
             selectinload(Assessment.evidence),
             selectinload(Assessment.role_profile),
+            selectinload(Assessment.evaluation_project).selectinload(EvaluationProject.members),
         )
     )
     if assessment is None or not can_view_assessment(actor, assessment):
@@ -332,6 +364,16 @@ def _framework_competencies(session: Session, framework_id: int) -> dict[int, Co
     }
 
 
+def answerable_competencies(session: Session, assessment: Assessment) -> dict[int, Competency]:
+    """The competencies an assessment answers: the whole framework for a self-assessment, the
+    competencies of the judged role profile for a project rating sheet."""
+    competencies = _framework_competencies(session, assessment.framework_id)
+    if assessment.kind == AssessmentKind.PROJECT and assessment.role_profile is not None:
+        asked = {r.competency_id for r in assessment.role_profile.requirements}
+        competencies = {cid: c for cid, c in competencies.items() if cid in asked}
+    return competencies
+
+
 def _levels_of(session: Session, framework_id: int) -> list[int]:
     framework = session.get(Framework, framework_id)
     assert framework is not None
@@ -484,7 +526,7 @@ def save_answers(
     :raises StaleAssessmentError: when ``expected_version`` is not the stored version.
     """
     _check_editable(actor, assessment, expected_version)
-    competencies = _framework_competencies(session, assessment.framework_id)
+    competencies = answerable_competencies(session, assessment)
     levels = _levels_of(session, assessment.framework_id)
     is_self = assessment.kind == AssessmentKind.SELF
     problems = _check_rating_inputs(ratings, competencies, levels, is_self)
@@ -628,9 +670,9 @@ def get_evidence_for(
 
 
 def missing_answers(session: Session, assessment: Assessment) -> list[Competency]:
-    """Competencies of the framework without an answer (a level or "not assessed")."""
+    """Competencies still without an answer (a level or "not assessed" / "not observed")."""
     answered = set(assessment.current_ratings)
-    competencies = _framework_competencies(session, assessment.framework_id)
+    competencies = answerable_competencies(session, assessment)
     ordered = sorted(competencies.values(), key=lambda c: (c.area.position, c.position))
     return [c for c in ordered if c.id not in answered]
 
@@ -642,9 +684,10 @@ def submit_assessment(
     _check_editable(actor, assessment, expected_version)
     missing = missing_answers(session, assessment)
     if missing:
+        skip = "'not observed'" if assessment.kind == AssessmentKind.PROJECT else "'not assessed'"
         raise ValidationError(
             f"{len(missing)} competencies have no answer yet. Choose a level, or "
-            "'not assessed' where you cannot judge, then submit.",
+            f"{skip} where you cannot judge, then submit.",
             problems=[f"{c.area.name}: {c.name}" for c in missing],
         )
     if assessment.kind == AssessmentKind.SELF:
@@ -671,6 +714,72 @@ def submit_assessment(
         },
     )
     return assessment
+
+
+CORRECTION_REASON_MIN = 10
+
+
+def correct_submitted_rating(
+    session: Session,
+    assessment: Assessment,
+    actor: User,
+    *,
+    competency_id: int,
+    level: int | None,
+    reason: str,
+    expected_version: int | None,
+) -> Rating:
+    """Correct one rating of a submitted project sheet: a new row with a reason, never an edit.
+
+    ``level`` None means "not observed". The superseded row stays as history.
+    :raises ValidationError: no reason, an unknown level or competency, or no change.
+    """
+    if not can_edit_assessment(actor, assessment) or assessment.kind != AssessmentKind.PROJECT:
+        raise NotFoundError("This rating sheet does not exist, or it is not yours.")
+    if not assessment.is_submitted:
+        raise ConflictError(
+            "This rating sheet is still a draft: change the level on the sheet itself. "
+            "Corrections with a reason are for submitted sheets."
+        )
+    if expected_version != assessment.version:
+        raise StaleAssessmentError(expected_version, assessment.version)
+    competencies = answerable_competencies(session, assessment)
+    levels = _levels_of(session, assessment.framework_id)
+    reason = (reason or "").strip()
+    problems = []
+    competency = competencies.get(competency_id)
+    if competency is None:
+        problems.append("Choose a competency of this rating sheet.")
+    if level is not None and level not in levels:
+        problems.append(f"The level must be one of {', '.join(map(str, levels))}.")
+    if len(reason) < CORRECTION_REASON_MIN:
+        problems.append(
+            f"Say why the rating changes (at least {CORRECTION_REASON_MIN} characters): "
+            "the reason stays in the history."
+        )
+    elif len(reason) > REASON_MAX:
+        problems.append(f"Keep the reason to at most {REASON_MAX} characters.")
+    current = assessment.current_ratings.get(competency_id)
+    if not problems and current is not None and current.level == level:
+        shown = "not observed" if level is None else f"level {level}"
+        problems.append(f"{competency.name} is already rated {shown}; nothing to correct.")
+    if problems:
+        raise ValidationError("The correction was not saved.", problems=problems)
+    assessment.updated_at = utcnow()
+    _flush_versioned(session, assessment, expected_version)
+    previous, rating = append_rating(
+        session, assessment, actor, competency_id, level=level, reason=reason
+    )
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="assessment.rating.correct",
+        entity=assessment,
+        before={competency.code: _describe(previous)},
+        after={competency.code: _describe(rating), "reason": reason},
+    )
+    return rating
 
 
 def area_progress(assessment: Assessment, areas: Sequence[Area]) -> list[tuple[Area, int, int]]:

@@ -78,28 +78,97 @@ def make_self_round(
     return assessment
 
 
-def make_project_assessment(session: Session, subject: User, assessor: User, levels: dict):
-    """A submitted project-kind assessment (what project evaluations will write), by code."""
-    from assessments.models import Assessment, AssessmentKind, AssessmentStatus
-    from assessments.services import append_rating
+def make_project(
+    session: Session,
+    owner: User | None = None,
+    *,
+    candidates=(),
+    co_evaluators=(),
+    role_code: str = "ITPM",
+    released: bool = False,
+    **overrides,
+):
+    """An evaluation project (owner: a new manager unless given) with its people."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from assessments.evaluation_models import ProjectMember, ProjectRole
+    from assessments.evaluations import ProjectInput, create_project
+    from competencies.models import RoleProfile
     from competencies.services import current_framework
     from core.db import utcnow
 
+    owner = owner or make_user(session, role=Role.MANAGER)
     framework = current_framework(session)
-    assessment = Assessment(
-        kind=AssessmentKind.PROJECT.value,
-        subject_id=subject.id,
-        assessor_id=assessor.id,
-        framework_id=framework.id,
-        status=AssessmentStatus.DRAFT.value,
+    role = session.scalar(
+        sa.select(RoleProfile).where(
+            RoleProfile.framework_id == framework.id, RoleProfile.code == role_code
+        )
     )
-    session.add(assessment)
+    values = {
+        "title": f"Server migration case {next(_counter)}",
+        "description": "Move a file-server estate to virtual machines.",
+        "kind": "case",
+        "budget": None,
+        "currency": None,
+        "start_on": date(2026, 3, 1),
+        "deadline_on": date(2026, 4, 30),
+        "technologies": ["Linux", "VMware"],
+        "role_profile_id": role.id,
+    }
+    values.update(overrides)
+    project = create_project(session, owner, ProjectInput(**values))
+    for person in candidates:
+        project.members.append(
+            ProjectMember(user_id=person.id, role=ProjectRole.CANDIDATE.value, user=person)
+        )
+    for person in co_evaluators:
+        project.members.append(
+            ProjectMember(user_id=person.id, role=ProjectRole.CO_EVALUATOR.value, user=person)
+        )
+    if released:
+        project.is_results_released = True
+        project.released_at = utcnow()
     session.flush()
-    by_code = competencies_by_code(session, framework.id)
+    return project
+
+
+def make_project_assessment(
+    session: Session,
+    subject: User,
+    assessor: User,
+    levels: dict,
+    *,
+    project=None,
+    submit: bool = True,
+):
+    """A project rating sheet by ``assessor`` for ``subject`` with ``levels`` by code (None:
+    not observed). Without ``project`` a released project owned by the assessor is made."""
+    from assessments.evaluation_models import ProjectMember, ProjectRole
+    from assessments.evaluation_sheets import start_sheet
+    from assessments.models import AssessmentStatus
+    from assessments.services import append_rating
+    from core.db import utcnow
+
+    if project is None:
+        project = make_project(session, assessor, candidates=[subject], released=True)
+    if project.role_of(subject.id) is None:
+        project.members.append(
+            ProjectMember(user_id=subject.id, role=ProjectRole.CANDIDATE.value, user=subject)
+        )
+    if project.role_of(assessor.id) is None:
+        project.members.append(
+            ProjectMember(user_id=assessor.id, role=ProjectRole.CO_EVALUATOR.value, user=assessor)
+        )
+    session.flush()
+    assessment = start_sheet(session, project, assessor, subject.id)
+    by_code = competencies_by_code(session, assessment.framework_id)
     for code, level in levels.items():
         append_rating(session, assessment, assessor, by_code[code].id, level=level)
-    assessment.status = AssessmentStatus.SUBMITTED.value
-    assessment.submitted_at = utcnow()
+    if submit:
+        assessment.status = AssessmentStatus.SUBMITTED.value
+        assessment.submitted_at = utcnow()
     session.flush()
     return assessment
 

@@ -27,9 +27,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_models() -> None:
     """Import every domain model so the metadata (and Alembic) sees all tables."""
+    import assessments.evaluation_models  # noqa: F401
     import assessments.models  # noqa: F401
     import competencies.models  # noqa: F401
     import core.audit  # noqa: F401
+    import core.invitations  # noqa: F401
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
     import training.models  # noqa: F401
@@ -85,15 +87,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # These two add their routes to evaluations.bp: importing them registers the routes.
+    import webapp.views.evaluation_results  # noqa: F401
+    import webapp.views.evaluation_sheets  # noqa: F401
     from webapp.views import (
         admin,
         assessments,
         auth,
         credentials,
         drafts,
+        evaluations,
         frameworks,
         interchange,
+        invitations,
         main,
+        my_evaluations,
         profile,
         profiles,
         training,
@@ -112,6 +120,9 @@ def register_blueprints(app: Flask) -> None:
         profile.bp,
         credentials.bp,
         training.bp,
+        evaluations.bp,
+        my_evaluations.bp,
+        invitations.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

@@ -28,6 +28,7 @@ from webapp.demo import (
     DEMO_PASSWORD,
     seed_demo_assessments,
     seed_demo_draft,
+    seed_demo_evaluations,
     seed_demo_people,
     seed_demo_training,
 )
@@ -62,6 +63,7 @@ def seed_command(demo: bool) -> None:
             if demo
             else None
         )
+        projects = seed_demo_evaluations(db.session) if demo else []
     except DomainError as error:
         _fail(error)
     db.session.commit()
@@ -82,6 +84,8 @@ def seed_command(demo: bool) -> None:
     if demo:
         state = "; ".join(rounds) if rounds else "already present"
         click.echo(f"Demo self-assessments (generated, labelled as demo data): {state}.")
+        state = "; ".join(projects) if projects else "already present"
+        click.echo(f"Demo evaluation projects (generated, labelled as demo data): {state}.")
         click.echo("\nDemo logins (generated demo data, not real people):")
         width = max(len(p.email) for p, _ in people)
         click.echo(f"  {'email'.ljust(width)}  {'role'.ljust(14)}  password")

@@ -47,6 +47,20 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavItem("Self-assessment", "assessments.index", CANDIDATES, frozenset({"assessments"})),
             NavItem("My profile", "profile.index", CANDIDATES, frozenset({"profile"})),
             NavItem("Qualifications", "credentials.index", CANDIDATES, frozenset({"credentials"})),
+            NavItem(
+                "My evaluations", "my_evaluations.index", CANDIDATES, frozenset({"my_evaluations"})
+            ),
+        ),
+    ),
+    NavGroup(
+        None,
+        (
+            NavItem(
+                "Evaluations",
+                "evaluations.index",
+                frozenset({Role.MANAGER, Role.HR}),
+                frozenset({"evaluations"}),
+            ),
         ),
     ),
     NavGroup(

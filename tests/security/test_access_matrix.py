@@ -20,6 +20,8 @@ CANDIDATES = frozenset({"candidate", "candidate2"})
 EDITORS = frozenset({"hr", "admin"})
 HR = frozenset({"hr"})
 ADMIN = frozenset({"admin"})
+PROJECT_OWNER = frozenset({"manager"})
+EVALUATORS = frozenset({"manager", "manager2"})
 
 # endpoint -> (roles allowed, URL arguments by name of the world's ids)
 TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
@@ -104,6 +106,53 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "training.new": (HR, {}),
     "training.edit": (HR, {"training_id": "training"}),
     "training.set_active": (HR, {"training_id": "training"}),
+    # Project evaluations: the demo project is owned by manager, co-evaluated by manager2, with
+    # both candidates, results released. HR reads every project; nobody else sees it.
+    "evaluations.index": (frozenset({"manager", "manager2", "hr"}), {}),
+    "evaluations.create": (frozenset({"manager", "manager2"}), {}),
+    "evaluations.detail": (frozenset({"manager", "manager2", "hr"}), {"project_id": "project"}),
+    "evaluations.edit": (PROJECT_OWNER, {"project_id": "project"}),
+    "evaluations.archive": (PROJECT_OWNER, {"project_id": "project"}),
+    "evaluations.release": (PROJECT_OWNER, {"project_id": "project"}),
+    "evaluations.candidate_add": (PROJECT_OWNER, {"project_id": "project"}),
+    "evaluations.candidate_invite": (PROJECT_OWNER, {"project_id": "project"}),
+    "evaluations.co_evaluator_add": (PROJECT_OWNER, {"project_id": "project"}),
+    "evaluations.member_remove": (PROJECT_OWNER, {"project_id": "project", "user_id": "owner_id"}),
+    "evaluations.invitation_renew": (
+        PROJECT_OWNER,
+        {"project_id": "project", "user_id": "owner_id"},
+    ),
+    "evaluations.sheet": (EVALUATORS, {"project_id": "project", "candidate_id": "owner_id"}),
+    "evaluations.sheet_autosave": (
+        EVALUATORS,
+        {"project_id": "project", "candidate_id": "owner_id"},
+    ),
+    "evaluations.sheet_submit": (
+        EVALUATORS,
+        {"project_id": "project", "candidate_id": "owner_id"},
+    ),
+    "evaluations.sheet_view": (
+        frozenset({"manager", "manager2", "hr"}),
+        {"project_id": "project", "assessment_id": "manager_sheet"},
+    ),
+    "evaluations.sheet_correct": (
+        PROJECT_OWNER,
+        {"project_id": "project", "assessment_id": "manager_sheet"},
+    ),
+    "evaluations.results": (
+        frozenset({"manager", "manager2", "hr"}),
+        {"project_id": "project", "candidate_id": "owner_id"},
+    ),
+    "evaluations.comparison": (frozenset({"manager", "manager2", "hr"}), {"project_id": "project"}),
+    "evaluations.comparison_csv": (
+        frozenset({"manager", "manager2", "hr"}),
+        {"project_id": "project"},
+    ),
+    "my_evaluations.index": (CANDIDATES, {}),
+    "my_evaluations.detail": (CANDIDATES, {"project_id": "project"}),
+    # An unknown invitation token gets a 404 with one generic message; people already signed in
+    # are sent home instead. Real links are tested in tests/web/test_evaluations.py.
+    "invitations.accept": (SIGNED_IN, {"token": "=not-a-real-invitation-token"}),
     # Administration.
     "admin.users": (ADMIN, {}),
     "admin.user_edit": (ADMIN, {"user_id": "owner_id"}),

@@ -94,6 +94,7 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     """Create the app, its database and every object the route tests need."""
     import flask_migrate
 
+    from assessments.evaluation_models import EvaluationProject
     from assessments.evidence_files import EvidenceStore
     from assessments.models import Assessment, Evidence
     from assessments.services import EvidenceInput, save_answers, start_self_assessment
@@ -103,7 +104,12 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     from training.models import Training
     from training.services import plan_training, seed_catalogue
     from webapp import create_app
-    from webapp.demo import seed_demo_assessments, seed_demo_draft, seed_demo_people
+    from webapp.demo import (
+        seed_demo_assessments,
+        seed_demo_draft,
+        seed_demo_evaluations,
+        seed_demo_people,
+    )
     from webapp.extensions import db
 
     app = create_app(
@@ -126,6 +132,7 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
         seed_demo_assessments(session)
         draft = seed_demo_draft(session, framework)
         seed_catalogue(session)
+        seed_demo_evaluations(session)
         owner = get_user_by_email(session, ROLE_EMAILS["candidate"])
         published = current_framework(session)
         # The owner's open round (round 3) gets a text evidence and is the one edited.
@@ -206,6 +213,18 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
             "certification": certification.id if certification else None,
             "frameworks_total": session.scalar(sa.select(sa.func.count(Framework.id))),
         }
+        manager = get_user_by_email(session, ROLE_EMAILS["manager"])
+        project = session.scalar(
+            sa.select(EvaluationProject).where(EvaluationProject.owner_id == manager.id)
+        )
+        world.ids["project"] = project.id
+        world.ids["manager_sheet"] = session.scalar(
+            sa.select(Assessment.id).where(
+                Assessment.evaluation_project_id == project.id,
+                Assessment.assessor_id == manager.id,
+                Assessment.subject_id == owner.id,
+            )
+        )
         session.commit()
     world.ids["import_token"] = _hr_import_token(world)
     (tmp / "instance").mkdir(parents=True, exist_ok=True)

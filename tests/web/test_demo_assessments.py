@@ -14,7 +14,9 @@ def test_seed_demo_creates_rounds_once_and_labels_them(runner, db_session):
     second = runner.invoke(args=["seed", "--demo"])
     assert second.exit_code == 0 and "Demo self-assessments" in second.output
     assert "already present" in second.output
-    rounds = db_session.scalars(sa.select(Assessment).order_by(Assessment.id)).all()
+    rounds = db_session.scalars(
+        sa.select(Assessment).where(Assessment.kind == "self").order_by(Assessment.id)
+    ).all()
     assert len(rounds) == 5
     assert all("Demo data" in r.note for r in rounds)
     alex = get_user_by_email(db_session, "candidate@example.com")

@@ -1,13 +1,13 @@
-// Saves the answers of a self-assessment area as the person chooses them, so that closing
-// the tab loses nothing. The form keeps working without this script (the Save button).
+// Saves the levels chosen on a self-assessment area or an evaluator's rating sheet as they are
+// chosen, so that closing the tab loses nothing. Any form with data-autosave-url takes part. The form keeps working without this script (the Save button).
 // Evidence fields (data-no-autosave) are left to the Save button: they may carry files.
 (function () {
   "use strict";
-  var form = document.getElementById("area-form");
+  var form = document.querySelector("form[data-autosave-url]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var url = form.getAttribute("data-autosave-url");
   var status = document.getElementById("autosave-status");
-  var versionInput = document.getElementById("version");
+  var versionInput = form.querySelector("input[name=version]");
   var timer = null;
   var inFlight = false;
   var pending = false;
@@ -51,7 +51,7 @@
         if (pending) { pending = false; save(); }
       } else if (result.status === 409) {
         stopped = true;
-        say((result.body.message || "This round changed elsewhere.") +
+        say((result.body.message || "This page changed elsewhere.") +
             " Automatic saving has stopped; press Save to keep what is on this page.", "error");
       } else {
         say(result.body.message || "Your last change could not be saved. Press Save to try again.", "error");

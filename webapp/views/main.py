@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from assessments.evaluation_sheets import manager_overview
+from assessments.evaluations import candidate_projects
 from competencies.models import Competency, RoleProfile
 from competencies.services import current_framework
+from core.users import Role
 from webapp.auth import any_signed_in
 from webapp.extensions import db
 
@@ -31,7 +36,20 @@ def home():
                 RoleProfile.framework_id == framework.id, RoleProfile.is_retired.is_(False)
             )
         )
-    return render_template("main/home.html", framework=framework, counts=counts)
+    overview = None
+    evaluations = []
+    if current_user.has_role(Role.MANAGER):
+        overview = manager_overview(db.session, current_user, date.today())
+    elif current_user.has_role(Role.CANDIDATE):
+        evaluations = candidate_projects(db.session, current_user)
+    return render_template(
+        "main/home.html",
+        framework=framework,
+        counts=counts,
+        overview=overview,
+        evaluations=evaluations,
+        today=date.today(),
+    )
 
 
 @bp.route("/healthz")

@@ -60,7 +60,7 @@ def index():
     return render_template(
         "profile/index.html",
         profile=profile,
-        chart=radar_for(profile) if profile.rounds else None,
+        chart=radar_for(profile) if profile.rounds or profile.has_evaluations else None,
         sparklines=sparklines,
         names=names,
     )

@@ -1,0 +1,30 @@
+"""CSV for spreadsheets, safe against formula injection (OWASP "CSV injection").
+
+A cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
+carriage return) gets a leading apostrophe, so it is shown as the text it is and never run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> str:
+    """The cell as text; a would-be formula is prefixed with an apostrophe."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def to_csv(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV text (RFC 4180 line endings), every cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([neutralise_cell(cell) for cell in row])
+    return buffer.getvalue()

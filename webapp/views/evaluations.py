@@ -1,0 +1,379 @@
+"""Project evaluations for hiring managers (and HR, read-only): the list, the project form,
+the project page with its people, archive and release. Sheets and results are in
+evaluation_sheets and evaluation_results (routes of the same blueprint).
+
+Every object is loaded through ``assessments.evaluations``, which answers 404 to anyone
+outside the project and 403 to a co-evaluator trying the owner's actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from assessments.evaluation_models import EvaluationProject, ProjectRole
+from assessments.evaluation_people import (
+    add_candidate,
+    add_co_evaluator,
+    invite_candidate,
+    remove_member,
+    renew_invitation,
+)
+from assessments.evaluation_sheets import (
+    sheet_states,
+)
+from assessments.evaluations import (
+    ProjectInput,
+    can_manage_project,
+    can_rate_in_project,
+    create_project,
+    get_project_for,
+    list_projects_for,
+    parse_technologies,
+    record_view,
+    release_results,
+    set_archived,
+    update_project,
+)
+from competencies.services import current_framework, load_framework_tree
+from core.errors import ValidationError
+from core.invitations import pending_invitations
+from core.users import Role
+from webapp.auth import roles_required
+from webapp.extensions import db
+from webapp.forms.evaluations import (
+    AddCandidateForm,
+    AddCoEvaluatorForm,
+    ConfirmForm,
+    InviteCandidateForm,
+    ProjectForm,
+    ReleaseForm,
+)
+
+# One blueprint for the whole area; evaluation_sheets and evaluation_results add their routes
+# to it (webapp.register_blueprints imports them before registering it).
+bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
+
+VIEWERS = (Role.MANAGER, Role.HR)
+
+
+def load_project(project_id: int) -> EvaluationProject:
+    """The project if the signed-in user may see it (404 otherwise)."""
+    return get_project_for(db.session, current_user, project_id)
+
+
+def audit_hr_view(project: EvaluationProject, what: str) -> None:
+    """HR reading other people's evaluation data leaves a trace (ASVS, security case 25)."""
+    if current_user.has_role(Role.HR):
+        record_view(db.session, current_user, project, what)
+        db.session.commit()
+
+
+# ---------------------------------------------------------------- list, create, edit
+
+
+@bp.route("/")
+@roles_required(*VIEWERS)
+def index():
+    archived = request.args.get("archived") == "1"
+    projects = list_projects_for(db.session, current_user, archived=archived)
+    states = sheet_states(db.session, [p.id for p in projects]) if projects else {}
+    return render_template(
+        "evaluations/index.html", projects=projects, states=states, archived=archived
+    )
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    framework = current_framework(db.session)
+    if framework is None:
+        return []
+    tree = load_framework_tree(db.session, framework.id)
+    return [(str(p.id), p.name) for p in tree.role_profiles if not p.is_retired]
+
+
+def _project_input(form: ProjectForm) -> ProjectInput:
+    return ProjectInput(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        kind=form.kind.data or "",
+        budget=form.budget_value,
+        currency=form.currency.data or None,
+        start_on=form.start_on.data,
+        deadline_on=form.deadline_on.data,
+        technologies=parse_technologies(form.technologies.data or ""),
+        role_profile_id=int(form.role_profile_id.data),
+    )
+
+
+def _render_form(form: ProjectForm, project: EvaluationProject | None, status: int, problems=()):
+    return (
+        render_template(
+            "evaluations/form.html", form=form, project=project, problems=list(problems)
+        ),
+        status,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.MANAGER)
+def create():
+    form = ProjectForm()
+    form.role_profile_id.choices = _role_choices()
+    if request.method == "GET":
+        default = next(
+            (v for v, label in form.role_profile_id.choices if label == "IT Project Manager"), None
+        )
+        form.role_profile_id.data = default
+        return _render_form(form, None, 200)
+    if not form.validate():
+        return _render_form(form, None, 400)
+    try:
+        project = create_project(db.session, current_user, _project_input(form))
+    except ValidationError as error:
+        db.session.rollback()
+        return _render_form(form, None, 422, [error.message, *error.problems])
+    db.session.commit()
+    flash(f"“{project.title}” is set up. Now add the candidates and any co-evaluators.", "success")
+    return redirect(url_for("evaluations.detail", project_id=project.id), code=303)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.MANAGER)
+def edit(project_id: int):
+    project = load_project(project_id)
+    if not can_manage_project(current_user, project):
+        abort(403)
+    form = ProjectForm(obj=project if request.method == "GET" else None)
+    form.role_profile_id.choices = _role_choices()
+    if request.method == "GET":
+        form.role_profile_id.data = str(project.role_profile_id)
+        form.budget.data = (
+            "" if project.budget_cents is None else f"{project.budget_cents / 100:.2f}"
+        )
+        form.currency.data = project.currency or ""
+        form.technologies.data = ", ".join(project.technologies or [])
+        form.version.data = str(project.version)
+        return _render_form(form, project, 200)
+    if not form.validate():
+        return _render_form(form, project, 400)
+    version = form.version.data or ""
+    try:
+        update_project(
+            db.session,
+            project,
+            current_user,
+            _project_input(form),
+            expected_version=int(version) if version.isdigit() else None,
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        return _render_form(form, load_project(project_id), 422, [error.message, *error.problems])
+    db.session.commit()
+    flash("The project details are saved.", "success")
+    return redirect(url_for("evaluations.detail", project_id=project.id), code=303)
+
+
+# ---------------------------------------------------------------- project page and people
+
+
+def _render_detail(project: EvaluationProject, status: int = 200, **forms: Any):
+    states = sheet_states(db.session, [project.id])[project.id]
+    candidates = project.candidates
+    invitations = pending_invitations(db.session, [c.id for c in candidates])
+    submitted = sum(1 for s in states.values() if s.is_submitted)
+    # People in a submitted sheet stay in the project; only the others get a Remove button.
+    locked = {s.assessor_id for s in states.values() if s.is_submitted}
+    locked |= {s.subject_id for s in states.values() if s.is_submitted}
+    total_competencies = len(project.role_profile.requirements)
+    context = {
+        "project": project,
+        "states": states,
+        "locked": locked,
+        "candidates": candidates,
+        "evaluators": project.evaluators,
+        "invitations": invitations,
+        "submitted": submitted,
+        "expected": len(candidates) * len(project.evaluators),
+        "total_competencies": total_competencies,
+        "is_owner": can_manage_project(current_user, project),
+        "can_rate": can_rate_in_project(current_user, project),
+        "candidate_form": forms.get("candidate_form") or AddCandidateForm(formdata=None),
+        "invite_form": forms.get("invite_form") or InviteCandidateForm(formdata=None),
+        "co_form": forms.get("co_form") or AddCoEvaluatorForm(formdata=None),
+        "release_form": forms.get("release_form") or ReleaseForm(formdata=None),
+        "confirm_form": ConfirmForm(formdata=None),
+        "problems": forms.get("problems", []),
+        "invitation_link": forms.get("invitation_link"),
+        "invited": forms.get("invited"),
+    }
+    return render_template("evaluations/detail.html", **context), status
+
+
+@bp.route("/<int:project_id>")
+@roles_required(*VIEWERS)
+def detail(project_id: int):
+    project = load_project(project_id)
+    audit_hr_view(project, "view")
+    return _render_detail(project)
+
+
+def _owner_post(project_id: int) -> EvaluationProject:
+    project = load_project(project_id)
+    if not can_manage_project(current_user, project):
+        abort(403)
+    return project
+
+
+@bp.route("/<int:project_id>/candidates", methods=["POST"])
+@roles_required(Role.MANAGER)
+def candidate_add(project_id: int):
+    project = _owner_post(project_id)
+    form = AddCandidateForm()
+    if not form.validate():
+        return _render_detail(project, 400, candidate_form=form)
+    try:
+        user = add_candidate(db.session, project, current_user, form.email.data)
+    except ValidationError as error:
+        db.session.rollback()
+        form.email.errors.extend(error.problems or [error.message])
+        return _render_detail(load_project(project_id), 422, candidate_form=form)
+    db.session.commit()
+    flash(f"{user.name} is now a candidate of this project.", "success")
+    return redirect(
+        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    )
+
+
+def _invitation_url(token: str) -> str:
+    return url_for("invitations.accept", token=token, _external=True)
+
+
+@bp.route("/<int:project_id>/candidates/invite", methods=["POST"])
+@roles_required(Role.MANAGER)
+def candidate_invite(project_id: int):
+    project = _owner_post(project_id)
+    form = InviteCandidateForm()
+    if not form.validate():
+        return _render_detail(project, 400, invite_form=form)
+    try:
+        user, token = invite_candidate(
+            db.session, project, current_user, email=form.email.data, name=form.name.data
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        form.email.errors.extend(error.problems or [error.message])
+        return _render_detail(load_project(project_id), 422, invite_form=form)
+    db.session.commit()
+    # The link is shown in this answer only: not in a flash (cookie), not in the database.
+    return _invitation_page(project, user, token)
+
+
+def _invitation_page(project: EvaluationProject, user, token: str):
+    response = Response(
+        render_template(
+            "evaluations/invited.html", project=project, user=user, link=_invitation_url(token)
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:project_id>/candidates/<int:user_id>/invitation", methods=["POST"])
+@roles_required(Role.MANAGER)
+def invitation_renew(project_id: int, user_id: int):
+    project = _owner_post(project_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    user, token = renew_invitation(db.session, project, current_user, user_id)
+    db.session.commit()
+    return _invitation_page(project, user, token)
+
+
+@bp.route("/<int:project_id>/co-evaluators", methods=["POST"])
+@roles_required(Role.MANAGER)
+def co_evaluator_add(project_id: int):
+    project = _owner_post(project_id)
+    form = AddCoEvaluatorForm()
+    if not form.validate():
+        return _render_detail(project, 400, co_form=form)
+    try:
+        user = add_co_evaluator(db.session, project, current_user, form.email.data)
+    except ValidationError as error:
+        db.session.rollback()
+        form.email.errors.extend(error.problems or [error.message])
+        return _render_detail(load_project(project_id), 422, co_form=form)
+    db.session.commit()
+    flash(f"{user.name} now co-evaluates this project.", "success")
+    return redirect(
+        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    )
+
+
+@bp.route("/<int:project_id>/members/<int:user_id>/remove", methods=["POST"])
+@roles_required(Role.MANAGER)
+def member_remove(project_id: int, user_id: int):
+    project = _owner_post(project_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    name = next((m.user.name for m in project.members if m.user_id == user_id), None)
+    remove_member(db.session, project, current_user, user_id)
+    db.session.commit()
+    flash(f"{name} is no longer part of this project.", "info")
+    return redirect(
+        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    )
+
+
+@bp.route("/<int:project_id>/archive", methods=["POST"])
+@roles_required(Role.MANAGER)
+def archive(project_id: int):
+    project = _owner_post(project_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    archived = request.form.get("archived", "1") == "1"
+    set_archived(db.session, project, current_user, archived=archived)
+    db.session.commit()
+    flash(
+        "The project is archived: it is read-only now."
+        if archived
+        else "The project is active again.",
+        "info",
+    )
+    return redirect(url_for("evaluations.detail", project_id=project_id), code=303)
+
+
+@bp.route("/<int:project_id>/release", methods=["POST"])
+@roles_required(Role.MANAGER)
+def release(project_id: int):
+    project = _owner_post(project_id)
+    form = ReleaseForm()
+    if not form.validate():
+        return _render_detail(project, 400, release_form=form)
+    try:
+        release_results(db.session, project, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        return _render_detail(
+            load_project(project_id), 422, problems=[error.message, *error.problems]
+        )
+    db.session.commit()
+    flash("Results are released: each candidate now sees their own results.", "success")
+    return redirect(url_for("evaluations.detail", project_id=project_id), code=303)
+
+
+def project_candidate(project: EvaluationProject, candidate_id: int):
+    """The candidate of the project with this id (404 for anyone else)."""
+    if project.role_of(candidate_id) is not ProjectRole.CANDIDATE:
+        abort(404)
+    return next(c for c in project.candidates if c.id == candidate_id)
