@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         invitations,
         main,
         my_evaluations,
+        privacy,
         profile,
         profiles,
         training,
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         evaluations.bp,
         my_evaluations.bp,
         invitations.bp,
+        privacy.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

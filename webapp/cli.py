@@ -33,6 +33,7 @@ from webapp.demo import (
     seed_demo_training,
 )
 from webapp.extensions import db
+from webapp.privacy import purge_expired
 from webapp.recommending import artefact_key, recommender_dir
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -322,7 +323,29 @@ def recommender_status() -> None:
     )
 
 
+privacy_cli = AppGroup("privacy", help="Data-protection housekeeping.")
+
+
+@privacy_cli.command("purge")
+@click.option(
+    "--audit-days",
+    type=click.IntRange(min=30),
+    default=None,
+    help="Keep audit events this many days (default: PROFICIO_AUDIT_RETENTION_DAYS, 730).",
+)
+def privacy_purge(audit_days: int | None) -> None:
+    """Delete audit events past the retention period and stale sign-in failures."""
+    days = audit_days or current_app.config["AUDIT_RETENTION_DAYS"]
+    summary = purge_expired(db.session, days)
+    db.session.commit()
+    click.echo(
+        f"Kept {days} days of audit events: deleted {summary['audit_events_deleted']} events "
+        f"and {summary['login_attempts_deleted']} old sign-in failures."
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(seed_command)

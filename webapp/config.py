@@ -68,6 +68,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
             "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://")
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "AUDIT_RETENTION_DAYS": int(os.environ.get("PROFICIO_AUDIT_RETENTION_DAYS", 730)),
         # Where `recommender train` writes the model and the app reads it (shared storage
         # when several app servers run); unset means <instance folder>/recommender.
         "RECOMMENDER_DIR": os.environ.get("PROFICIO_RECOMMENDER_DIR"),

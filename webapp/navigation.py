@@ -100,6 +100,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
                 "Users", "admin.users", frozenset({Role.ADMIN}), frozenset({"admin.user_edit"})
             ),
             NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
+            NavItem("Data protection", "privacy.index", frozenset({Role.ADMIN})),
         ),
     ),
 )

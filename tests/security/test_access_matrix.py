@@ -153,6 +153,11 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     # An unknown invitation token gets a 404 with one generic message; people already signed in
     # are sent home instead. Real links are tested in tests/web/test_evaluations.py.
     "invitations.accept": (SIGNED_IN, {"token": "=not-a-real-invitation-token"}),
+    # Data protection: everyone downloads their own data; admins handle requests for anyone.
+    "privacy.my_data": (SIGNED_IN, {}),
+    "privacy.index": (ADMIN, {}),
+    "privacy.export": (ADMIN, {"user_id": "owner_id"}),
+    "privacy.erase": (ADMIN, {"user_id": "owner_id"}),
     # Administration.
     "admin.users": (ADMIN, {}),
     "admin.user_edit": (ADMIN, {"user_id": "owner_id"}),

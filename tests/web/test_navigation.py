@@ -34,6 +34,7 @@ EXPECTED = {
         *TRAINING,
         "Users",
         "Audit log",
+        "Data protection",
     },
 }
 

@@ -1,0 +1,71 @@
+"""Data-protection requests over every package: a person's export, and erasure.
+
+The composition root is the only place that knows every package with personal data; each
+package's ``privacy`` module handles its own records.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import assessments.privacy
+import core.privacy
+import training.privacy
+from core.audit import AuditEvent, record_event
+from core.db import utcnow
+from core.errors import ValidationError
+from core.login_throttle import LoginAttempt
+from core.users import User
+
+EXPORT_FORMAT = "proficio-personal-data/1"
+
+
+def export_person_data(session: Session, person: User, actor: User) -> dict[str, Any]:
+    """All records about ``person`` in one JSON-ready object; the export itself is audited."""
+    data = {
+        "format": EXPORT_FORMAT,
+        "exported_at": utcnow().isoformat(),
+        **core.privacy.export_person(session, person),
+        **assessments.privacy.export_person(session, person),
+        **training.privacy.export_person(session, person),
+    }
+    record_event(
+        session,
+        actor=actor,
+        action="privacy.export",
+        entity=person,
+        after={"sections": sorted(k for k in data if k not in {"format", "exported_at"})},
+    )
+    return data
+
+
+def erase_person_data(
+    session: Session, person: User, actor: User, evidence_root: Path | None
+) -> dict[str, int]:
+    """Anonymise ``person`` everywhere while keeping levels and counts for statistics."""
+    if person.id == actor.id:
+        raise ValidationError("You cannot erase your own account; ask another administrator.")
+    if person.email.endswith("@erased.invalid"):
+        raise ValidationError("This person has already been erased.")
+    summary: dict[str, int] = {}
+    summary.update(assessments.privacy.erase_person(session, person, evidence_root))
+    summary.update(training.privacy.erase_person(session, person))
+    summary.update(core.privacy.erase_person(session, person))
+    session.flush()
+    record_event(session, actor=actor, action="privacy.erase", entity=person, after=summary)
+    return summary
+
+
+def purge_expired(session: Session, audit_retention_days: int) -> dict[str, int]:
+    """Delete audit events older than the retention period and stale sign-in failures."""
+    cutoff = utcnow() - timedelta(days=audit_retention_days)
+    events = session.execute(sa.delete(AuditEvent).where(AuditEvent.created_at < cutoff))
+    attempts = session.execute(
+        sa.delete(LoginAttempt).where(LoginAttempt.created_at < utcnow() - timedelta(days=1))
+    )
+    return {"audit_events_deleted": events.rowcount, "login_attempts_deleted": attempts.rowcount}
