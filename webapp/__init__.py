@@ -31,6 +31,7 @@ def register_models() -> None:
     import core.audit  # noqa: F401
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
+    import plans.models  # noqa: F401
     import training.models  # noqa: F401
 
 
@@ -81,6 +82,9 @@ def register_blueprints(app: Flask) -> None:
         frameworks,
         interchange,
         main,
+        plan_goals,
+        plan_hr,
+        plans,
         profile,
         profiles,
         training,
@@ -99,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
         profile.bp,
         credentials.bp,
         training.bp,
+        plans.bp,
+        plan_goals.bp,
+        plan_hr.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)
@@ -117,7 +124,8 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from webapp import navigation, recommending
+    from webapp import navigation, recommending, tasks
 
     navigation.init_app(app)
     recommending.init_app(app)
+    tasks.init_app(app)
