@@ -31,6 +31,8 @@ from webapp.demo import (
     seed_demo_people,
     seed_demo_training,
 )
+from webapp.cli_plans import plans_cli
+from webapp.demo_plans import seed_demo_plans
 from webapp.extensions import db
 from webapp.recommending import artefact_key, recommender_dir
 
@@ -62,6 +64,7 @@ def seed_command(demo: bool) -> None:
             if demo
             else None
         )
+        plans = seed_demo_plans(db.session) if demo else []
     except DomainError as error:
         _fail(error)
     db.session.commit()
@@ -82,6 +85,8 @@ def seed_command(demo: bool) -> None:
     if demo:
         state = "; ".join(rounds) if rounds else "already present"
         click.echo(f"Demo self-assessments (generated, labelled as demo data): {state}.")
+        state = "; ".join(plans) if plans else "already present"
+        click.echo(f"Demo development plans (generated, labelled as demo data): {state}.")
         click.echo("\nDemo logins (generated demo data, not real people):")
         width = max(len(p.email) for p, _ in people)
         click.echo(f"  {'email'.ljust(width)}  {'role'.ljust(14)}  password")
@@ -325,3 +330,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(competencies_cli)
     app.cli.add_command(recommender_cli)
+    app.cli.add_command(plans_cli)
