@@ -53,6 +53,20 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({Role.HR}),
         frozenset({"training.new", "training.edit"}),
     ),
+    NavItem("My plan", "plans.index", CANDIDATES, frozenset({"plans", "plan_goals"})),
+    NavItem("Plans", "hr_plans.index", frozenset({Role.HR}), frozenset({"plans", "plan_goals"})),
+    NavItem(
+        "Overview",
+        "hr_plans.overview_page",
+        frozenset({Role.HR}),
+        frozenset({"hr_plans.heatmap"}),
+    ),
+    NavItem(
+        "PDF exports",
+        "hr_plans.exports",
+        frozenset({Role.HR}),
+        frozenset({"hr_plans.job", "hr_plans.start_export"}),
+    ),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN}), frozenset({"admin.user_edit"})),
     NavItem("Audit log", "admin.audit", frozenset({Role.ADMIN})),
 )

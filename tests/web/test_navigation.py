@@ -12,6 +12,7 @@ EXPECTED = {
         "My profile",
         "Qualifications",
         *TRAINING,
+        "My plan",
     },
     "manager": {"Home", "Framework", "Role profiles", *TRAINING},
     "hr": {
@@ -22,6 +23,9 @@ EXPECTED = {
         "Import framework",
         *TRAINING,
         "Manage catalogue",
+        "Plans",
+        "Overview",
+        "PDF exports",
     },
     "admin": {
         "Home",
