@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from plans.models import GoalPriority, GoalStatus
+from training.formatting import format_hours, format_money
 from training.models import CURRENCIES
-from training.ranking import format_hours, format_money
 
 # Length limits keep every plan renderable in well under a second and every page readable.
 MAX_GOALS = 40

@@ -16,8 +16,8 @@ from plans.builder import BudgetTotals
 from plans.charts import Series, radar_chart_svg
 from plans.models import DevelopmentPlan, GoalPriority, GoalStatus, PlanStatus
 from plans.services import load_plan, plan_totals, profile_for
+from training.formatting import format_hours, format_money
 from training.models import EnrollmentStatus
-from training.ranking import format_hours, format_money
 
 # The family the PDF's stylesheet declares with @font-face, with fallbacks fontconfig knows.
 PDF_FONT_FAMILY = "'Plan Sans', 'DejaVu Sans', 'Liberation Sans', sans-serif"

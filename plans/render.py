@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from plans.document import PlanDocument
-from training.ranking import format_money
+from training.formatting import format_money
 
 log = logging.getLogger(__name__)
 

@@ -246,6 +246,14 @@ def _target_role(session: Session, person_id: int, role_profile_id: int | None) 
     return role
 
 
+def default_role_id(session: Session, person_id: int) -> int | None:
+    """The role profile a new plan aims at unless told otherwise (None without a framework)."""
+    try:
+        return _target_role(session, person_id, None).id
+    except ValidationError:
+        return None
+
+
 def start_plan(
     session: Session,
     actor: User,

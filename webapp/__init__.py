@@ -124,8 +124,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from webapp import navigation, recommending, tasks
+    from webapp import navigation, recommending
 
     navigation.init_app(app)
     recommending.init_app(app)
-    tasks.init_app(app)

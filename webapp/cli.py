@@ -24,6 +24,7 @@ from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
 from training.evaluation import evaluate, format_report
 from training.history import TooLittleHistoryError, train_and_save
 from training.services import refresh_outcomes
+from webapp.cli_plans import plans_cli
 from webapp.demo import (
     DEMO_PASSWORD,
     seed_demo_assessments,
@@ -31,7 +32,6 @@ from webapp.demo import (
     seed_demo_people,
     seed_demo_training,
 )
-from webapp.cli_plans import plans_cli
 from webapp.demo_plans import seed_demo_plans
 from webapp.extensions import db
 from webapp.recommending import artefact_key, recommender_dir

@@ -1,16 +1,20 @@
-"""What the training pages and the plan editor share: the person's draft goals and the
-recommender's explanations for one person."""
+"""What the training pages, the plan editor and the export job share: the person's draft goals,
+the recommender's explanations for one person, and where export ZIPs live."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
+from flask import Flask
 
 from core.users import User
 from plans.models import DevelopmentPlan, PlanGoal, PlanStatus
-from training.history import person_vector
-from training.ranking import RecommendationResult, recommend
 from webapp.extensions import db
-from webapp.recommending import state as recommender_state
+
+if TYPE_CHECKING:
+    from training.ranking import RecommendationResult
 
 
 def draft_goals(person: User) -> list[PlanGoal]:
@@ -38,6 +42,11 @@ def recommendations_for(
     person: User, role_code: str | None, *, k: int = 40
 ) -> tuple[RecommendationResult | None, dict[str, str]]:
     """The recommender's list for ``person`` against ``role_code`` and the competency names."""
+    # scikit-learn and numpy load with the recommender, not with every page that imports this.
+    from training.history import person_vector
+    from training.ranking import recommend
+    from webapp.recommending import state as recommender_state
+
     columns, catalogue, ranker, _ = recommender_state().ranker(db.session)
     profile, _, vector = person_vector(db.session, person, columns, role_code)
     if profile is None:
@@ -53,3 +62,17 @@ def recommendation_reason(person: User, role_code: str | None, training_id: int)
         return ""
     item = next((i for i in result.items if i.key == training_id), None)
     return item.text if item else ""
+
+
+EXPORT_ZIP_PREFIX = "development-plans-export-"
+
+
+def export_dir(app: Flask) -> Path:
+    """Where finished ZIPs are kept: PLAN_EXPORT_DIR, else <instance folder>/exports."""
+    configured = app.config.get("PLAN_EXPORT_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "exports"
+
+
+def zip_name(job_id: int) -> str:
+    """The final file name of a job's ZIP."""
+    return f"{EXPORT_ZIP_PREFIX}{job_id}.zip"

@@ -28,11 +28,11 @@ from core.db import utcnow
 from plans.export import atomic_zip, remove_stale_parts
 from plans.jobs import STALE_AFTER
 from plans.models import ExportJob, JobStatus
+from webapp.plan_helpers import export_dir, zip_name
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPORT_ZIP_PREFIX = "development-plans-export-"
 WORKER_NICENESS = 10
 
 
@@ -60,20 +60,10 @@ def _be_nice() -> None:
         log.info("could not lower the export worker's priority")
 
 
-def init_app(app: Flask) -> None:
-    """Tests run jobs at once, in the request that starts them (HUEY_IMMEDIATE)."""
+def enqueue_export(app: Flask, job_id: int) -> None:
+    """Queue the export of job ``job_id``; with HUEY_IMMEDIATE (tests) it runs right here."""
     huey.immediate = bool(app.config.get("HUEY_IMMEDIATE", False))
-
-
-def export_dir(app: Flask) -> Path:
-    """Where finished ZIPs are kept: PLAN_EXPORT_DIR, else <instance folder>/exports."""
-    configured = app.config.get("PLAN_EXPORT_DIR")
-    return Path(configured) if configured else Path(app.instance_path) / "exports"
-
-
-def zip_name(job_id: int) -> str:
-    """The final file name of a job's ZIP."""
-    return f"{EXPORT_ZIP_PREFIX}{job_id}.zip"
+    export_plans_job(job_id)
 
 
 def _app() -> Flask:

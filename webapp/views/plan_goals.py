@@ -41,6 +41,7 @@ from webapp.views.auth import _safe_next
 from webapp.views.plans import load_visible_plan, plan_page
 
 bp = Blueprint("plan_goals", __name__, url_prefix="/plans")
+RECOMMENDED_PER_GOAL = 5
 
 
 def _goal_of(plan: DevelopmentPlan, goal_id: int) -> PlanGoal:
@@ -255,7 +256,7 @@ def trainings(plan_id: int, goal_id: int):
             item
             for item in result.items
             if item.key not in linked and any(r.code == goal.competency_code for r in item.reasons)
-        ]
+        ][:RECOMMENDED_PER_GOAL]
     catalogue = [
         t
         for t in list_trainings(

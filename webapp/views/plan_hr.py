@@ -9,6 +9,7 @@ import secrets
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -30,7 +31,7 @@ from training.services import role_profiles
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.plans import ExportForm, OverviewFilterForm, PlanFilterForm
-from webapp.tasks import export_dir, export_plans_job
+from webapp.plan_helpers import export_dir
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hr_plans", __name__, url_prefix="/hr/plans")
@@ -185,8 +186,10 @@ def start_export():
         return _export_page(form, error.status_code, [error.message, *error.problems])
     db.session.commit()
     if created:
+        from webapp.tasks import enqueue_export  # Huey (and its Redis client) only when used
+
         try:
-            export_plans_job(job.id)
+            enqueue_export(current_app, job.id)
         except Exception:  # the queue itself is down: say so instead of leaving it queued
             log.exception("could not enqueue export job %s", job.id)
             job.status = JobStatus.FAILED.value
@@ -234,7 +237,7 @@ def download(job_id: int):
     """The finished ZIP, as an attachment, to HR only."""
     job = get_job_for(db.session, current_user, job_id)
     view = view_of(job)
-    path = export_dir_path() / (job.result_name or "")
+    path = export_dir(current_app) / (job.result_name or "")
     if view.status != JobStatus.DONE or not job.result_name or not path.is_file():
         raise NotFoundError("This export has no ZIP to download (yet).")
     response = send_file(
@@ -246,10 +249,3 @@ def download(job_id: int):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def export_dir_path():
-    """The export folder of the running app."""
-    from flask import current_app
-
-    return export_dir(current_app)

@@ -21,6 +21,7 @@ from plans.models import DevelopmentPlan
 from plans.services import (
     PlanInput,
     current_plan_id,
+    default_role_id,
     gap_items,
     get_plan_for,
     plan_totals,
@@ -163,6 +164,8 @@ def new():
         form.period_start.data = today.replace(day=1)
         form.period_end.data = date(today.year + 1, today.month, 1) - timedelta(days=1)
         form.budget_limit.data = "2500"
+        role_id = default_role_id(db.session, person.id)
+        form.role_profile_id.data = str(role_id) if role_id else None
     elif _checked(form):
         role = form.role_profile_id.data or ""
         try:
