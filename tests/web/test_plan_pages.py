@@ -404,10 +404,12 @@ def test_hr_plan_list_filters_by_role_and_status(client_for, db_session):
     assert client_for("candidate").get("/hr/plans/").status_code == 403
 
 
-def test_manager_sees_no_candidate_yet(manager_client, db_session, alex_plan):
+def test_manager_sees_no_candidate_yet_and_hr_starts_no_plan(client_for, db_session, alex_plan):
     alex = person(db_session)
-    assert manager_client.get(f"/plans/new?person={alex.id}").status_code == 404
-    assert manager_client.get("/plans/new?person=abc").status_code == 404
+    manager = client_for("manager")
+    assert manager.get(f"/plans/new?person={alex.id}").status_code == 404
+    assert manager.get("/plans/new?person=abc").status_code == 404
+    assert client_for("hr").get(f"/plans/new?person={alex.id}").status_code == 403
 
 
 def test_a_proposal_waits_in_the_queue_with_its_budget(client_for, db_session, alex_plan):

@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from competencies.services import current_framework
 from core.audit import record_event
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError, PermissionDeniedError
 from core.users import User
 from plans import workflow
-from plans.access import Capacity, capacities, sees_candidate
+from plans.access import Capacity, can_start_plan, capacities, sees_candidate
 from plans.builder import plan_value_problems
 from plans.document import document_from, file_name_for
 from plans.models import DevelopmentPlan
@@ -139,6 +139,7 @@ def _checked(form: PlanForm) -> bool:
 
 
 def _person_for_new_plan() -> User:
+    """Whose plan the form starts: mine, or (?person=) a candidate I may start one for."""
     raw = request.args.get("person", "")
     if not raw:
         return current_user
@@ -147,6 +148,8 @@ def _person_for_new_plan() -> User:
     person = db.session.get(User, int(raw))
     if person is None or not sees_candidate(db.session, current_user, person.id):
         raise NotFoundError("This person does not exist, or you do not have access to them.")
+    if not can_start_plan(db.session, current_user, person.id):
+        raise PermissionDeniedError("Only the person and their manager start a plan.")
     return person
 
 
