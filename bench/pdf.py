@@ -60,14 +60,9 @@ def build_database(database_url: str, people: int, *, quiet: bool) -> list[int]:
     from competencies.models import Competency, RoleProfile
     from competencies.services import seed_default_framework
     from core.users import Role, create_user
+    from plans.goals import add_goals_from_gaps, link_training, remove_goal
     from plans.models import DevelopmentPlan
-    from plans.services import (
-        PlanInput,
-        add_goals_from_gaps,
-        link_training,
-        remove_goal,
-        start_plan,
-    )
+    from plans.services import PlanInput, start_plan
     from training.models import Training
     from training.services import seed_catalogue
     from webapp import create_app

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from assessments.profile import Profile
 from core.db import utcnow
+from core.errors import NotFoundError
 from plans.builder import BudgetTotals
 from plans.charts import Series, radar_chart_svg
+from plans.goals import profile_for
 from plans.models import DevelopmentPlan, GoalPriority, GoalStatus, PlanStatus
-from plans.services import load_plan, plan_totals, profile_for
+from plans.services import load_plan, plan_totals
 from training.formatting import format_hours, format_money
 from training.models import EnrollmentStatus
 
@@ -319,7 +321,5 @@ def build_plan_document(
     check: callers check access before)."""
     plan = load_plan(session, plan_id)
     if plan is None:
-        from core.errors import NotFoundError
-
         raise NotFoundError("This plan does not exist.")
     return document_from(plan, profile_for(session, plan), now=now)

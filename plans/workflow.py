@@ -23,6 +23,7 @@ from plans.models import DevelopmentPlan, PlanGoal, PlanGoalTraining, PlanStatus
 from plans.services import (
     PLAN_NOT_FOUND,
     flush_versioned,
+    plan_query,
     plan_snapshot_fields,
     plan_totals,
     stale_error,
@@ -389,8 +390,6 @@ class QueueItem:
 
 def approval_queue(session: Session) -> list[QueueItem]:
     """Every proposed plan, oldest proposal first, with goals and trainings loaded."""
-    from plans.services import plan_query
-
     plans = (
         session.scalars(
             plan_query()

@@ -200,7 +200,7 @@ def goal_input(plan, code: str = "DEL-01", **overrides):
     import sqlalchemy as sa
 
     from competencies.models import Competency
-    from plans.services import GoalInput
+    from plans.goals import GoalInput
 
     competency = plan_session(plan).scalar(
         sa.select(Competency).where(
@@ -230,7 +230,7 @@ def plan_session(plan) -> Session:
 def approved_plan(session: Session, person: User, hr: User, *, trainings=(), **overrides):
     """A plan with one Planning goal (and ``trainings`` linked to it), proposed and approved."""
     from plans import workflow
-    from plans.services import add_goal, link_training
+    from plans.goals import add_goal, link_training
 
     plan = make_plan(session, person, **overrides)
     goal = add_goal(session, person, plan, goal_input(plan), expected_version=plan.lock_version)

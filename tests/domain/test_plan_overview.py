@@ -9,8 +9,9 @@ import pytest
 from competencies.services import seed_default_framework
 from core.users import Role
 from plans import workflow
-from plans.overview import budget_summary, heatmap_page, overview_csv, readiness_by_role
-from plans.services import add_goal, link_training
+from plans.budget import budget_summary
+from plans.goals import add_goal, link_training
+from plans.overview import heatmap_page, overview_csv, readiness_by_role
 from tests.factories import (
     approved_plan,
     goal_input,

@@ -12,22 +12,18 @@ from core.audit import AuditEvent
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from core.users import Role
 from plans import builder, workflow
-from plans.models import DevelopmentPlan, PlanStatus
-from plans.services import (
+from plans.diff import compare_versions
+from plans.goals import (
     GoalInput,
-    PlanInput,
     add_goal,
     add_goals_from_gaps,
-    compare_versions,
-    get_plan_for,
     link_training,
-    plan_totals,
     remove_goal,
-    start_plan,
     unlink_training,
     update_goal,
-    update_plan,
 )
+from plans.models import DevelopmentPlan, PlanStatus
+from plans.services import PlanInput, get_plan_for, plan_totals, start_plan, update_plan
 from tests.factories import (
     approved_plan,
     goal_input,

@@ -9,18 +9,15 @@ from plans import builder
 from plans.builder import (
     CostItem,
     GapItem,
-    GoalSnap,
-    PlanSnap,
-    TrainingSnap,
     budget_totals,
     check_goal_values,
     check_plan_values,
-    diff_plans,
     due_date_for,
     goal_value_problems,
     plan_value_problems,
     propose_goals,
 )
+from plans.diff import GoalSnap, PlanSnap, TrainingSnap, diff_plans
 from plans.models import GoalPriority
 
 START, END = date(2027, 1, 1), date(2027, 12, 31)

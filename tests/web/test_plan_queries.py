@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.users import get_user_by_email
-from plans.services import add_goal, add_goals_from_gaps, link_training
+from plans.goals import add_goal, add_goals_from_gaps, link_training
 from tests.factories import (
     approved_plan,
     make_plan,

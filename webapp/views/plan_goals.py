@@ -9,22 +9,21 @@ from flask_login import current_user
 
 from core.errors import ConflictError, DomainError, NotFoundError
 from plans.builder import goal_value_problems
-from plans.models import DevelopmentPlan, PlanGoal
-from plans.services import (
+from plans.goals import (
     GoalInput,
     add_goal,
     add_goals_from_gaps,
-    draft_of,
     gap_items,
     link_training,
     max_level_of,
-    plan_totals,
     profile_for,
     remove_goal,
     role_competencies,
     unlink_training,
     update_goal,
 )
+from plans.models import DevelopmentPlan, PlanGoal
+from plans.services import draft_of, plan_totals
 from training.models import Training
 from training.services import CatalogueFilter, get_training, list_trainings
 from webapp.auth import any_signed_in

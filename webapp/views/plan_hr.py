@@ -23,7 +23,7 @@ from flask_login import current_user
 
 from core.errors import DomainError, NotFoundError
 from core.users import Role
-from plans import overview, workflow
+from plans import budget, overview, workflow
 from plans.export import list_plans
 from plans.jobs import get_job_for, recent_jobs, start_export_job, view_of
 from plans.models import JobStatus, PlanStatus
@@ -93,7 +93,7 @@ def overview_page():
     return render_template(
         "hr_plans/overview.html",
         readiness=overview.readiness_by_role(db.session),
-        budget=overview.budget_summary(db.session),
+        budget=budget.budget_summary(db.session),
     )
 
 

@@ -17,16 +17,15 @@ from plans import workflow
 from plans.access import Capacity, can_start_plan, capacities, sees_candidate
 from plans.builder import plan_value_problems
 from plans.document import document_from, file_name_for
+from plans.goals import gap_items, profile_for
 from plans.models import DevelopmentPlan
 from plans.services import (
     PlanInput,
     current_plan_id,
     default_role_id,
-    gap_items,
     get_plan_for,
     plan_totals,
     plan_versions,
-    profile_for,
     start_plan,
     update_plan,
 )
@@ -406,7 +405,7 @@ def versions(plan_id: int):
 @any_signed_in
 def compare(plan_id: int):
     """What changed between this version and another (default: the one it revised)."""
-    from plans.services import compare_versions
+    from plans.diff import compare_versions
 
     plan = load_visible_plan(plan_id)
     raw = request.args.get("with", "")
