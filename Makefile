@@ -23,11 +23,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## run: set up, migrate, seed the demo and serve on http://127.0.0.1:5000
+## run: set up, migrate, seed the demo and serve on http://127.0.0.1:5000, with the job worker
+# The Huey consumer (bulk PDF exports) runs beside the web server in the same shell and is
+# stopped with it: Ctrl-C reaches both, and the trap ends the worker when the server exits.
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) seed --demo
 	@echo "Serving Proficio on http://$(HOST):$(PORT) — sign in with a demo login above."
+	@$(BIN)/huey_consumer webapp.tasks.huey --workers 1 --worker-type process --quiet & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)

@@ -109,6 +109,7 @@ def radar_chart_svg(
     title: str = "Competency profile",
     description: str | None = None,
     id_prefix: str = "radar",
+    font_family: str = FONT,
 ) -> str:
     """A radar (spider) chart of ``series`` over ``axes`` on a 0…``max_level`` scale.
 
@@ -135,7 +136,7 @@ def radar_chart_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {_fmt(height)}" '
         f'class="chart chart-radar" role="img" aria-labelledby="{ident}-title {ident}-desc" '
-        f'font-family="{_e(FONT)}" font-size="13" preserveAspectRatio="xMidYMid meet">',
+        f'font-family="{_e(font_family)}" font-size="13" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{ident}-title">{_e(title)}</title>',
         f'<desc id="{ident}-desc">{_e(desc)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{_fmt(height)}" fill="#ffffff"/>',

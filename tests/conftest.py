@@ -8,6 +8,7 @@ PROFICIO_REQUIRE_POSTGRES=1, PROFICIO_REQUIRE_BROWSER=1, PROFICIO_REQUIRE_FIXTUR
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 TEST_SECRET_KEY = "test-secret-key-for-proficio-tests-only-0123456789"
 TEST_PASSWORD = "proficio-demo"
+
+# Huey's queue file for the tests lives outside the worktree; tests run jobs at once anyway.
+os.environ.setdefault(
+    "PROFICIO_HUEY_DB", str(Path(tempfile.gettempdir()) / f"proficio-test-huey-{os.getpid()}.db")
+)
 
 # Cheap hashes keep each login in a test fast; production keeps werkzeug's scrypt defaults.
 core.users.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
@@ -132,6 +138,7 @@ def app(database_url: str, tmp_path: Path):
             "SECRET_KEY": TEST_SECRET_KEY,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            "HUEY_IMMEDIATE": True,
         }
     )
     app.instance_path = str(tmp_path / "instance")

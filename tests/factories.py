@@ -222,3 +222,97 @@ def observe_levels(session: Session, user: User, levels: dict[str, int], at, kin
             )
         )
     session.flush()
+
+
+def target(session: Session, person: User, role_code: str = "ITPM"):
+    """Make ``role_code`` of the current framework the person's target role; returns the role."""
+    import sqlalchemy as sa
+
+    from assessments.services import choose_target_role
+    from competencies.models import RoleProfile
+    from competencies.services import current_framework
+
+    framework = current_framework(session)
+    role = session.scalar(
+        sa.select(RoleProfile).where(
+            RoleProfile.framework_id == framework.id, RoleProfile.code == role_code
+        )
+    )
+    choose_target_role(session, person, role.id)
+    return role
+
+
+def make_plan(session: Session, person: User, *, actor: User | None = None, **overrides):
+    """Start a draft plan for ``person`` (a year from the first of this month, €3,000)."""
+    from datetime import date, timedelta
+
+    from plans.services import PlanInput, start_plan
+
+    start = date.today().replace(day=1)
+    values = {
+        "period_start": start,
+        "period_end": date(start.year + 1, start.month, 1) - timedelta(days=1),
+        "budget": "3000",
+        "currency": "EUR",
+        "summary": "Grow into the role.",
+        "over_budget_reason": "",
+    }
+    role_profile_id = overrides.pop("role_profile_id", None)
+    values.update(overrides)
+    return start_plan(
+        session, actor or person, person, PlanInput(**values), role_profile_id=role_profile_id
+    )
+
+
+def goal_input(plan, code: str = "DEL-01", **overrides):
+    """A GoalInput for competency ``code`` of the plan's framework, due at the period's end."""
+    import sqlalchemy as sa
+
+    from competencies.models import Competency
+    from plans.goals import GoalInput
+
+    competency = plan_session(plan).scalar(
+        sa.select(Competency).where(
+            Competency.framework_id == plan.role_profile.framework_id, Competency.code == code
+        )
+    )
+    values = {
+        "competency_uuid": competency.uuid,
+        "from_level": 1,
+        "to_level": 3,
+        "due_on": plan.period_end,
+        "priority": 1,
+        "actions": "Lead the planning of a medium-sized project.",
+        "status": "open",
+    }
+    values.update(overrides)
+    return GoalInput(**values)
+
+
+def plan_session(plan) -> Session:
+    """The session a plan is attached to."""
+    from sqlalchemy.orm import object_session
+
+    return object_session(plan)
+
+
+def approved_plan(session: Session, person: User, hr: User, *, trainings=(), **overrides):
+    """A plan with one Planning goal (and ``trainings`` linked to it), proposed and approved."""
+    from plans import workflow
+    from plans.goals import add_goal, link_training
+
+    plan = make_plan(session, person, **overrides)
+    goal = add_goal(session, person, plan, goal_input(plan), expected_version=plan.lock_version)
+    for training in trainings:
+        link_training(
+            session,
+            person,
+            plan,
+            goal.id,
+            training.id,
+            source="catalogue",
+            expected_version=plan.lock_version,
+        )
+    workflow.propose_plan(session, person, plan, expected_version=plan.lock_version)
+    workflow.approve_plan(session, hr, plan, expected_version=plan.lock_version)
+    return plan

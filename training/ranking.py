@@ -17,22 +17,11 @@ from training.features import (
     PersonVector,
     reach_and_stretch,
 )
+from training.formatting import format_hours as format_hours  # re-exported for callers
+from training.formatting import format_money as format_money
 from training.recommender import ColdStartScorer, TrainingRecommender
 
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 MAX_REASONS = 3
-
-
-def format_money(amount: float, currency: str) -> str:
-    """€1,290 / €49.90 / 1,200 CHF — whole amounts without cents."""
-    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
-
-
-def format_hours(hours: float) -> str:
-    """16 h / 7.5 h."""
-    return f"{hours:.0f} h" if float(hours).is_integer() else f"{hours:.1f} h"
 
 
 @dataclass(frozen=True)

@@ -319,9 +319,17 @@ _TRANSITIONS = {
 
 
 def plan_training(
-    session: Session, person: User, training: Training, *, planned_for: date | None = None
+    session: Session,
+    person: User,
+    training: Training,
+    *,
+    planned_for: date | None = None,
+    actor: User | None = None,
 ) -> Enrollment:
-    """Create a planned enrollment; refuses a second open one for the same training."""
+    """Create a planned enrollment; refuses a second open one for the same training.
+
+    ``actor`` is who planned it when not the person (a manager building their plan).
+    """
     if not training.is_active:
         raise NotFoundError("This training does not exist or is no longer offered.")
     open_one = session.scalar(
@@ -343,7 +351,7 @@ def plan_training(
     session.flush()
     record_event(
         session,
-        actor=person,
+        actor=actor or person,
         action="enrollment.plan",
         entity=enrollment,
         after={"training_id": training.id, "status": enrollment.status},

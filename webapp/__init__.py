@@ -34,6 +34,7 @@ def register_models() -> None:
     import core.invitations  # noqa: F401
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
+    import plans.models  # noqa: F401
     import training.models  # noqa: F401
 
 
@@ -102,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
         invitations,
         main,
         my_evaluations,
+        plan_goals,
+        plan_hr,
+        plans,
         privacy,
         profile,
         profiles,
@@ -124,6 +128,9 @@ def register_blueprints(app: Flask) -> None:
         evaluations.bp,
         my_evaluations.bp,
         invitations.bp,
+        plans.bp,
+        plan_goals.bp,
+        plan_hr.bp,
         privacy.bp,
         admin.bp,
     ):

@@ -26,7 +26,7 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
         user_id, _, token = session_id.partition(":")
-        if not user_id.isdigit() or not token:
+        if not user_id.isdecimal() or not token:
             return None
         user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
         # A rotated token (password or role change, forced logout) ends this session.

@@ -24,6 +24,7 @@ from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
 from training.evaluation import evaluate, format_report
 from training.history import TooLittleHistoryError, train_and_save
 from training.services import refresh_outcomes
+from webapp.cli_plans import plans_cli
 from webapp.demo import (
     DEMO_PASSWORD,
     seed_demo_assessments,
@@ -32,6 +33,7 @@ from webapp.demo import (
     seed_demo_people,
     seed_demo_training,
 )
+from webapp.demo_plans import seed_demo_plans
 from webapp.extensions import db
 from webapp.privacy import purge_expired
 from webapp.recommending import artefact_key, recommender_dir
@@ -65,6 +67,7 @@ def seed_command(demo: bool) -> None:
             else None
         )
         projects = seed_demo_evaluations(db.session) if demo else []
+        plans = seed_demo_plans(db.session) if demo else []
     except DomainError as error:
         _fail(error)
     db.session.commit()
@@ -87,6 +90,8 @@ def seed_command(demo: bool) -> None:
         click.echo(f"Demo self-assessments (generated, labelled as demo data): {state}.")
         state = "; ".join(projects) if projects else "already present"
         click.echo(f"Demo evaluation projects (generated, labelled as demo data): {state}.")
+        state = "; ".join(plans) if plans else "already present"
+        click.echo(f"Demo development plans (generated, labelled as demo data): {state}.")
         click.echo("\nDemo logins (generated demo data, not real people):")
         width = max(len(p.email) for p, _ in people)
         click.echo(f"  {'email'.ljust(width)}  {'role'.ljust(14)}  password")
@@ -352,3 +357,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(competencies_cli)
     app.cli.add_command(recommender_cli)
+    app.cli.add_command(plans_cli)

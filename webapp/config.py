@@ -72,6 +72,11 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # Where `recommender train` writes the model and the app reads it (shared storage
         # when several app servers run); unset means <instance folder>/recommender.
         "RECOMMENDER_DIR": os.environ.get("PROFICIO_RECOMMENDER_DIR"),
+        # Where bulk-export ZIPs are written by the worker and read by the web servers (shared
+        # storage when they run on several machines); unset means <instance folder>/exports.
+        "PLAN_EXPORT_DIR": os.environ.get("PROFICIO_PLAN_EXPORT_DIR"),
+        # Tests run background jobs at once, inside the request that starts them.
+        "HUEY_IMMEDIATE": False,
     }
     config.update(overrides)
     return config

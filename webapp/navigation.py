@@ -50,6 +50,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavItem(
                 "My evaluations", "my_evaluations.index", CANDIDATES, frozenset({"my_evaluations"})
             ),
+            NavItem("My plan", "plans.index", CANDIDATES, frozenset({"plans", "plan_goals"})),
         ),
     ),
     NavGroup(
@@ -60,6 +61,26 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
                 "evaluations.index",
                 frozenset({Role.MANAGER, Role.HR}),
                 frozenset({"evaluations"}),
+            ),
+        ),
+    ),
+    NavGroup(
+        "Plans",
+        (
+            NavItem(
+                "Plans", "hr_plans.index", frozenset({Role.HR}), frozenset({"plans", "plan_goals"})
+            ),
+            NavItem(
+                "Overview",
+                "hr_plans.overview_page",
+                frozenset({Role.HR}),
+                frozenset({"hr_plans.heatmap"}),
+            ),
+            NavItem(
+                "PDF exports",
+                "hr_plans.exports",
+                frozenset({Role.HR}),
+                frozenset({"hr_plans.job", "hr_plans.start_export"}),
             ),
         ),
     ),

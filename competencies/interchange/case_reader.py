@@ -59,7 +59,7 @@ def _sequence_number(value: object) -> int:
     """The association's place among its siblings; unnumbered ones come last."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
         return int(value.strip())
     return 10**9
 

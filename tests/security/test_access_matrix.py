@@ -22,6 +22,8 @@ HR = frozenset({"hr"})
 ADMIN = frozenset({"admin"})
 PROJECT_OWNER = frozenset({"manager"})
 EVALUATORS = frozenset({"manager", "manager2"})
+PLAN_AUTHORS = frozenset({"candidate", "manager", "manager2"})
+PLAN_READERS = PLAN_AUTHORS | EDITORS
 
 # endpoint -> (roles allowed, URL arguments by name of the world's ids)
 TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
@@ -153,6 +155,44 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     # An unknown invitation token gets a 404 with one generic message; people already signed in
     # are sent home instead. Real links are tested in tests/web/test_evaluations.py.
     "invitations.accept": (SIGNED_IN, {"token": "=not-a-real-invitation-token"}),
+    # Development plans: the owner's current draft. The person and the managers evaluating them
+    # (manager owns, manager2 co-evaluates the demo project) work on it; HR and admins read it.
+    "plans.index": (SIGNED_IN, {}),
+    "plans.new": (PLAN_AUTHORS | CANDIDATES, {}),
+    "plans.detail": (PLAN_READERS, {"plan_id": "plan"}),
+    "plans.versions": (PLAN_READERS, {"plan_id": "plan"}),
+    "plans.compare": (PLAN_READERS, {"plan_id": "plan"}),
+    "plans.pdf": (PLAN_READERS, {"plan_id": "plan"}),
+    "plans.edit": (PLAN_AUTHORS, {"plan_id": "plan"}),
+    "plans.propose": (PLAN_AUTHORS, {"plan_id": "plan"}),
+    "plans.withdraw": (PLAN_AUTHORS, {"plan_id": "plan"}),
+    "plans.discard": (PLAN_AUTHORS, {"plan_id": "plan"}),
+    "plans.revise": (PLAN_AUTHORS, {"plan_id": "plan"}),
+    "plans.approve": (HR, {"plan_id": "plan"}),
+    "plans.return_": (HR, {"plan_id": "plan"}),
+    "plans.archive": (HR, {"plan_id": "plan"}),
+    "plan_goals.new_goal": (PLAN_AUTHORS, {"plan_id": "plan"}),
+    "plan_goals.from_gaps": (PLAN_AUTHORS, {"plan_id": "plan"}),
+    "plan_goals.edit_goal": (PLAN_AUTHORS, {"plan_id": "plan", "goal_id": "goal"}),
+    "plan_goals.delete_goal": (PLAN_AUTHORS, {"plan_id": "plan", "goal_id": "goal"}),
+    "plan_goals.trainings": (PLAN_AUTHORS, {"plan_id": "plan", "goal_id": "goal"}),
+    "plan_goals.link": (PLAN_AUTHORS, {"plan_id": "plan", "goal_id": "goal"}),
+    "plan_goals.unlink": (
+        PLAN_AUTHORS,
+        {"plan_id": "plan", "goal_id": "goal", "link_id": "goal_link"},
+    ),
+    "plan_goals.add_to_plan": (CANDIDATES, {}),
+    "hr_plans.index": (HR, {}),
+    "hr_plans.overview_page": (HR, {}),
+    "hr_plans.heatmap": (HR, {}),
+    "hr_plans.heatmap_csv": (HR, {}),
+    "hr_plans.exports": (HR, {}),
+    "hr_plans.start_export": (HR, {}),
+    "hr_plans.job": (HR, {"job_id": "job"}),
+    "hr_plans.job_status": (HR, {"job_id": "job"}),
+    # The world's job is still queued: its ZIP does not exist for anyone yet (finished jobs'
+    # downloads are tested in tests/web/test_plan_exports.py).
+    "hr_plans.download": (frozenset(), {"job_id": "job"}),
     # Data protection: everyone downloads their own data; admins handle requests for anyone.
     "privacy.my_data": (SIGNED_IN, {}),
     "privacy.index": (ADMIN, {}),
@@ -235,6 +275,7 @@ def test_route_answers_each_role_as_the_table_says(world, endpoint):
                 assert response.status_code < 500, f"{method} {url} as {role}"
                 if method != "GET":
                     world.restore()
+    print("\n".join(wrong))
     assert wrong == []
 
 

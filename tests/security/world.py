@@ -101,6 +101,7 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     from competencies.models import Area, Competency, Framework, RoleProfile
     from competencies.services import current_framework, seed_default_framework
     from core.users import get_user_by_email
+    from plans.models import DevelopmentPlan, ExportJob, PlanGoal, PlanGoalTraining
     from training.models import Training
     from training.services import plan_training, seed_catalogue
     from webapp import create_app
@@ -110,6 +111,7 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
         seed_demo_evaluations,
         seed_demo_people,
     )
+    from webapp.demo_plans import seed_demo_plans
     from webapp.extensions import db
 
     app = create_app(
@@ -133,6 +135,7 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
         draft = seed_demo_draft(session, framework)
         seed_catalogue(session)
         seed_demo_evaluations(session)
+        seed_demo_plans(session)
         owner = get_user_by_email(session, ROLE_EMAILS["candidate"])
         published = current_framework(session)
         # The owner's open round (round 3) gets a text evidence and is the one edited.
@@ -218,6 +221,33 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
             sa.select(EvaluationProject).where(EvaluationProject.owner_id == manager.id)
         )
         world.ids["project"] = project.id
+        plan = session.scalar(
+            sa.select(DevelopmentPlan).where(
+                DevelopmentPlan.person_id == owner.id, DevelopmentPlan.status == "draft"
+            )
+        )
+        world.ids["plan"] = plan.id
+        goal = session.scalar(
+            sa.select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(PlanGoal.id)
+        )
+        world.ids["goal"] = goal.id
+        world.ids["goal_link"] = session.scalar(
+            sa.select(PlanGoalTraining.id)
+            .join(PlanGoal, PlanGoal.id == PlanGoalTraining.goal_id)
+            .where(PlanGoal.plan_id == plan.id)
+        )
+        hr = get_user_by_email(session, ROLE_EMAILS["hr"])
+        job = ExportJob(
+            created_by_id=hr.id,
+            idempotency_key="world-job",
+            selection_key="world-selection",
+            selection={"plan_ids": [plan.id]},
+            status="queued",
+            total=1,
+        )
+        session.add(job)
+        session.flush()
+        world.ids["job"] = job.id
         world.ids["manager_sheet"] = session.scalar(
             sa.select(Assessment.id).where(
                 Assessment.evaluation_project_id == project.id,

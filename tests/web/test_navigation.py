@@ -13,6 +13,7 @@ EXPECTED = {
         "Qualifications",
         "My evaluations",
         *TRAINING,
+        "My plan",
     },
     "manager": {"Home", "Competencies", "Role profiles", "Evaluations", *TRAINING},
     "hr": {
@@ -24,6 +25,9 @@ EXPECTED = {
         "Evaluations",
         *TRAINING,
         "Manage catalogue",
+        "Plans",
+        "Overview",
+        "PDF exports",
     },
     "admin": {
         "Home",

@@ -70,7 +70,7 @@ class LockedForm(FlaskForm):
 
     def expected_lock(self) -> int | None:
         value = (self.lock_version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return int(value) if value.isdecimal() else None
 
 
 class PublishForm(LockedForm):

@@ -292,7 +292,7 @@ def _fill_from_answers(form: Any, assessment: Assessment, area: Area) -> None:
 def _next_target(assessment: Assessment, framework: Framework, position: int) -> str:
     action = request.form.get("action", "save")
     goto = request.form.get("goto", "")
-    if goto.isdigit() and 1 <= int(goto) <= len(framework.areas):
+    if goto.isdecimal() and 1 <= int(goto) <= len(framework.areas):
         return url_for("assessments.area", assessment_id=assessment.id, position=int(goto))
     if action == "next" and position < len(framework.areas):
         return url_for("assessments.area", assessment_id=assessment.id, position=position + 1)
@@ -345,7 +345,7 @@ def area(assessment_id: int, position: int):
             store=evidence_store(),
             max_file_bytes=_max_file_bytes(),
         )
-        if remove_id.isdigit():
+        if remove_id.isdecimal():
             remove_evidence(
                 db.session,
                 assessment,
@@ -372,7 +372,7 @@ def area(assessment_id: int, position: int):
             problems=[error.message, *error.problems],
         )
     db.session.commit()
-    if remove_id.isdigit():
+    if remove_id.isdecimal():
         flash("The evidence was removed.", "info")
     elif result.changed:
         flash(f"Saved “{area.name}”.", "success")

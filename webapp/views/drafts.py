@@ -209,7 +209,9 @@ def _competency_form(framework: Framework, competency: Competency | None) -> Com
             ]
         else:
             area_arg = request.args.get("area", "")
-            form.area_id.data = int(area_arg) if area_arg.isdigit() else None
+            form.area_id.data = (
+                int(area_arg) if area_arg.isdecimal() and len(area_arg) < 10 else None
+            )
         texts = values.descriptors if values else {}
         for level in framework.scale_levels:
             form.descriptors.append_entry(

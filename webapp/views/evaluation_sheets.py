@@ -230,7 +230,7 @@ def sheet(project_id: int, candidate_id: int):
             ratings=_rating_inputs(form, competencies),
             evidence=evidence,
         )
-        if remove_id.isdigit():
+        if remove_id.isdecimal():
             remove_evidence(
                 db.session, sheet_row, current_user, int(remove_id), expected_version=result.version
             )
@@ -260,7 +260,7 @@ def sheet(project_id: int, candidate_id: int):
             problems=[error.message, *error.problems],
         )
     db.session.commit()
-    if remove_id.isdigit():
+    if remove_id.isdecimal():
         flash("The evidence note was removed.", "info")
     elif result.changed:
         flash(f"Saved your ratings of {candidate.name}.", "success")

@@ -174,7 +174,7 @@ def edit(project_id: int):
             project,
             current_user,
             _project_input(form),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=int(version) if version.isdecimal() else None,
         )
     except ValidationError as error:
         db.session.rollback()

@@ -84,7 +84,7 @@ def target_role():
     problems: list[str] = []
     if form.validate_on_submit():
         value = form.role_profile_id.data or ""
-        if not value.isdigit() or int(value) not in {p.id for p in profiles}:
+        if not value.isdecimal() or int(value) not in {p.id for p in profiles}:
             form.role_profile_id.errors.append("Choose one of the role profiles listed.")
             status = 400
         else:

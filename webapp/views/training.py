@@ -52,6 +52,7 @@ from webapp.forms.training import (
     training_form_class,
     weight_field_name,
 )
+from webapp.plan_helpers import draft_goals, goal_for_training
 from webapp.recommending import state as recommender_state
 from webapp.views.auth import _safe_next
 
@@ -109,7 +110,7 @@ def _is_editor() -> bool:
 
 def _page() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    return int(raw) if raw.isdecimal() and 0 < int(raw) < 10_000 else 1
 
 
 def _catalogue_filters(form: CatalogueFilterForm, *, editor: bool) -> CatalogueFilter:
@@ -184,6 +185,7 @@ def detail(training_id: int):
         .where(HistoryEnrollment.training_id == training.id, HistoryEnrollment.is_completed)
         .group_by(HistoryEnrollment.is_synthetic)
     ).all()
+    plan_goals = draft_goals(current_user)
     return render_template(
         "training/detail.html",
         training=training,
@@ -192,6 +194,10 @@ def detail(training_id: int):
         history={bool(s): (n, avg) for s, n, avg in history},
         plan_form=PlanForm(next=request.args.get("next", "")),
         has_open=any(e.is_open for e in mine),
+        plan_goals=plan_goals,
+        suggested_goal=goal_for_training(
+            plan_goals, [c.competency_code for c in training.competencies]
+        ),
     )
 
 
@@ -255,7 +261,7 @@ def enrollment(enrollment_id: int):
 def enrollment_status(enrollment_id: int):
     item = get_own_enrollment(db.session, current_user, enrollment_id)
     form = StatusForm()
-    if not form.validate_on_submit() or not form.version.data.isdigit():
+    if not form.validate_on_submit() or not form.version.data.isdecimal():
         return _enrollment_page(item, 400, problems=["Choose one of the offered actions."])
     try:
         change_enrollment_status(
@@ -341,6 +347,11 @@ def recommendations():
         trainings = {
             t.id: t for t in db.session.scalars(sa.select(Training).where(Training.id.in_(keys)))
         }
+    plan_goals = draft_goals(current_user)
+    suggested = {
+        item.key: goal_for_training(plan_goals, [r.code for r in item.reasons])
+        for item in (result.items if result else ())
+    }
     observed = db.session.execute(
         sa.select(
             sa.func.count(LevelObservation.id),
@@ -361,6 +372,8 @@ def recommendations():
             has_levels=bool(observed[0]),
             levels_are_synthetic=bool(observed[1]),
             constraints=constraints,
+            plan_goals=plan_goals,
+            suggested=suggested,
         ),
         status,
     )
@@ -423,7 +436,7 @@ def _editor(training: Training | None):
                     training,
                     data,
                     current_user,
-                    expected_version=int(version) if version and version.isdigit() else -1,
+                    expected_version=int(version) if version and version.isdecimal() else -1,
                 )
         except DomainError as error:
             db.session.rollback()

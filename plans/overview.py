@@ -1,0 +1,372 @@
+"""HR's organisation overview: a heatmap of people × competencies against each person's target
+role, readiness per role, and the CSV of it all (the training budget: plans/budget.py).
+
+Everything is read in a fixed number of queries per page, whatever the number of people,
+ratings or plans: the people of a page first, then one batch query per kind of data for them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assessments import scoring
+from assessments.models import TargetRoleChoice
+from assessments.profile import (
+    evaluated_rating_rows,
+    latest_self_levels,
+    submitted_self_ratings,
+    submitted_self_rounds,
+)
+from competencies.interchange.csv import neutralise
+from competencies.models import (
+    Area,
+    Competency,
+    Framework,
+    FrameworkStatus,
+    RoleProfile,
+    RoleRequirement,
+)
+from core.users import Role, User
+from plans.models import DevelopmentPlan, PlanStatus
+
+PER_PAGE = 25
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class HeatColumn:
+    """A competency column of the heatmap (identified by uuid across framework versions)."""
+
+    uuid: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One person × competency: what the role asks and where the person stands."""
+
+    requirement: str | None
+    level: int | None
+    target: int | None
+    gap: int | None
+
+    @property
+    def band(self) -> str:
+        """Colour band of the cell: na, met, gap1, gap2, gap3 (three levels or more)."""
+        if self.requirement is None or self.gap is None:
+            return "na"
+        if self.gap == 0:
+            return "met"
+        return f"gap{min(self.gap, 3)}"
+
+    @property
+    def text(self) -> str:
+        """What the cell says in words (colour is never the only signal)."""
+        if self.requirement is None:
+            return "–"
+        if self.gap is None:
+            return "any"
+        if self.gap == 0:
+            return "met"
+        return f"−{self.gap}"
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    """One person of the heatmap."""
+
+    person_id: int
+    name: str
+    email: str
+    role_name: str | None
+    cells: tuple[HeatCell, ...]
+    readiness: scoring.Readiness | None
+    has_ratings: bool
+    plan_status: str | None
+    plan_id: int | None
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """One page of the heatmap."""
+
+    columns: tuple[HeatColumn, ...]
+    rows: tuple[HeatRow, ...]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def _columns(session: Session) -> tuple[HeatColumn, ...]:
+    """The current framework's top-level competencies in framework order (one query)."""
+    newest = (
+        sa.select(Framework.id)
+        .where(Framework.status == FrameworkStatus.PUBLISHED.value)
+        .order_by(Framework.published_at.desc(), Framework.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(Competency.uuid, Competency.code, Competency.name)
+        .join(Area, Area.id == Competency.area_id)
+        .where(Competency.framework_id == newest, Competency.parent_id.is_(None))
+        .order_by(Area.position, Competency.position)
+    )
+    return tuple(HeatColumn(*row) for row in rows)
+
+
+def _people_query(role_code: str | None, text: str | None) -> sa.Select:
+    query = (
+        sa.select(
+            User.id, User.name, User.email, RoleProfile.id, RoleProfile.name, RoleProfile.code
+        )
+        .outerjoin(
+            TargetRoleChoice,
+            sa.and_(TargetRoleChoice.person_id == User.id, TargetRoleChoice.ended_at.is_(None)),
+        )
+        .outerjoin(RoleProfile, RoleProfile.id == TargetRoleChoice.role_profile_id)
+        .where(User.is_active.is_(True), User.role == Role.CANDIDATE.value)
+    )
+    if role_code:
+        query = query.where(RoleProfile.code == role_code)
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            sa.or_(sa.func.lower(User.name).like(pattern), sa.func.lower(User.email).like(pattern))
+        )
+    return query
+
+
+def _requirements(
+    session: Session, role_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str, int | None]]]:
+    """(competency uuid, must|can, target) per role profile (one query)."""
+    result: dict[int, list[tuple[str, str, int | None]]] = {rid: [] for rid in role_ids}
+    if not role_ids:
+        return result
+    rows = session.execute(
+        sa.select(
+            RoleRequirement.role_profile_id,
+            Competency.uuid,
+            RoleRequirement.requirement,
+            RoleRequirement.target_level,
+        )
+        .join(Competency, Competency.id == RoleRequirement.competency_id)
+        .where(RoleRequirement.role_profile_id.in_(role_ids))
+    )
+    for role_id, uuid, requirement, target in rows:
+        result[role_id].append((uuid, requirement, target))
+    return result
+
+
+def _current_plans(session: Session, person_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """Per person the version they work with: open, else approved, else the latest (one query)."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            DevelopmentPlan.person_id,
+            DevelopmentPlan.id,
+            DevelopmentPlan.status,
+            DevelopmentPlan.version_number,
+        ).where(DevelopmentPlan.person_id.in_(person_ids))
+    ).all()
+    rank = {PlanStatus.DRAFT: 0, PlanStatus.PROPOSED: 0, PlanStatus.APPROVED: 1}
+    best: dict[int, tuple[tuple[int, int], int, str]] = {}
+    for person_id, plan_id, status, version in rows:
+        key = (rank.get(PlanStatus(status), 2), -version)
+        if person_id not in best or key < best[person_id][0]:
+            best[person_id] = (key, plan_id, status)
+    return {pid: (plan_id, status) for pid, (_, plan_id, status) in best.items()}
+
+
+def _standings_for(
+    session: Session,
+    people: Sequence[tuple],
+    columns: Sequence[HeatColumn],
+    *,
+    with_plans: bool = True,
+) -> list[HeatRow]:
+    """Heat rows for ``people`` in five batch queries (requirements, rounds, self ratings,
+    evaluator ratings and, unless left out, plans)."""
+    ids = [p[0] for p in people]
+    requirements = _requirements(session, sorted({p[3] for p in people if p[3] is not None}))
+    rounds = submitted_self_rounds(session, ids)
+    ratings = submitted_self_ratings(session, ids)
+    evaluated_rows = evaluated_rating_rows(session, ids)
+    plans = _current_plans(session, ids) if with_plans else {}
+    rows = []
+    for person_id, name, email, role_id, role_name, *_ in people:
+        own = {
+            uuid: rating.level
+            for uuid, (rating, _) in latest_self_levels(
+                rounds[person_id], ratings[person_id]
+            ).items()
+        }
+        evaluated = scoring.evaluated_levels(evaluated_rows[person_id])
+        asks = {uuid: (req, target) for uuid, req, target in requirements.get(role_id, [])}
+        standings = {
+            s.code: s
+            for s in scoring.standings(
+                [scoring.Requirement(u, r, t) for u, (r, t) in asks.items()], own, evaluated
+            )
+        }
+        cells = []
+        for column in columns:
+            standing = standings.get(column.uuid)
+            if standing is None:
+                level, _ = scoring.effective_level(own.get(column.uuid), evaluated.get(column.uuid))
+                cells.append(HeatCell(None, level, None, None))
+            else:
+                cells.append(
+                    HeatCell(standing.requirement, standing.level, standing.target, standing.gap)
+                )
+        plan = plans.get(person_id)
+        rows.append(
+            HeatRow(
+                person_id=person_id,
+                name=name,
+                email=email,
+                role_name=role_name,
+                cells=tuple(cells),
+                readiness=scoring.readiness(list(standings.values())) if role_id else None,
+                has_ratings=bool(own or evaluated),
+                plan_status=plan[1] if plan else None,
+                plan_id=plan[0] if plan else None,
+            )
+        )
+    return rows
+
+
+def heatmap_page(
+    session: Session,
+    *,
+    role_code: str | None = None,
+    text: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Heatmap:
+    """One page of people (by name) × the current framework's competencies, in seven queries
+    whatever the number of people, ratings or plans."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    query = _people_query(role_code, text).add_columns(sa.func.count().over().label("total"))
+    page = max(1, page)
+    people = session.execute(
+        query.order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if not people and page > 1:
+        # Past the last page (a stale link): show the first page instead.
+        page = 1
+        people = session.execute(query.order_by(User.name, User.id).limit(per_page)).all()
+    total = people[0][-1] if people else 0
+    pages = max(1, math.ceil(total / per_page))
+    columns = _columns(session)
+    rows = _standings_for(session, [tuple(p) for p in people], columns)
+    return Heatmap(columns, tuple(rows), total, page, pages, per_page)
+
+
+# ---------------------------------------------------------------- readiness per role
+
+
+@dataclass(frozen=True)
+class RoleReadiness:
+    """How many people aiming at one role pass its must-gate."""
+
+    role_name: str
+    role_code: str
+    people: int
+    ready: int
+    not_ready: int
+    not_assessed: int
+
+
+def readiness_by_role(session: Session) -> list[RoleReadiness]:
+    """Per target role: people ready (gate passed), not ready, and not assessed yet.
+
+    Five queries over every active candidate with a target role.
+    """
+    people = session.execute(
+        _people_query(None, None).where(RoleProfile.id.is_not(None)).order_by(User.id)
+    ).all()
+    rows = _standings_for(session, [tuple(p) for p in people], (), with_plans=False)
+    codes = {p[4]: p[5] for p in people}
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        bucket = counts.setdefault(row.role_name or "", [0, 0, 0])
+        if not row.has_ratings:
+            bucket[2] += 1
+        elif row.readiness is not None and row.readiness.gate_passed:
+            bucket[0] += 1
+        else:
+            bucket[1] += 1
+    return [
+        RoleReadiness(name, codes.get(name, ""), sum(c), c[0], c[1], c[2])
+        for name, c in sorted(counts.items())
+    ]
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def overview_csv(
+    session: Session, *, role_code: str | None = None, text: str | None = None, chunk: int = 500
+) -> Iterator[str]:
+    """The heatmap of everyone matching the filters as CSV lines, formula-injection safe."""
+    columns = _columns(session)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return value
+
+    writer.writerow(
+        [
+            "Name",
+            "Email",
+            "Target role",
+            "Must-gate",
+            "Musts met",
+            "Fit score (%)",
+            "Plan status",
+            *[f"{c.code} {c.name} (gap)" for c in columns],
+        ]
+    )
+    yield flush()
+    query = _people_query(role_code, text).order_by(User.name, User.id)
+    offset = 0
+    while True:
+        people = session.execute(query.limit(chunk).offset(offset)).all()
+        if not people:
+            break
+        for row in _standings_for(session, [tuple(p) for p in people], columns):
+            readiness = row.readiness
+            gate = ""
+            if readiness is not None:
+                gate = "passed" if readiness.gate_passed else "not passed"
+            cells = [
+                row.name,
+                row.email,
+                row.role_name or "",
+                gate,
+                f"{readiness.musts_met}/{readiness.musts_total}" if readiness else "",
+                ""
+                if readiness is None or readiness.fit_score is None
+                else f"{readiness.fit_score:.0f}",
+                row.plan_status or "",
+                *["" if c.requirement is None or c.gap is None else str(c.gap) for c in row.cells],
+            ]
+            writer.writerow([neutralise(str(cell)) for cell in cells])
+        yield flush()
+        offset += chunk

@@ -1,0 +1,99 @@
+"""`plans export`, `plans export-all` and the demo plans of `seed --demo`."""
+
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+
+from core.users import Role, get_user_by_email
+from plans.models import DevelopmentPlan
+from tests.factories import approved_plan, make_plan, make_user, target
+
+
+@pytest.fixture()
+def people(seeded, db_session):
+    hr = get_user_by_email(db_session, "hr@example.com")
+    alex = get_user_by_email(db_session, "candidate@example.com")
+    sam = get_user_by_email(db_session, "candidate2@example.com")
+    for person in (alex, sam):
+        target(db_session, person)
+    db_session.commit()
+    return alex, sam, hr
+
+
+@pytest.mark.slow
+def test_export_writes_the_latest_approved_plan_and_says_so(runner, db_session, people, tmp_path):
+    alex, sam, hr = people
+    approved_plan(db_session, alex, hr)
+    make_plan(db_session, sam)
+    db_session.commit()
+    out = tmp_path / "alex.pdf"
+    result = runner.invoke(args=["plans", "export", "--email", alex.email, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "latest approved version" in result.output and "version 1, approved" in result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    result = runner.invoke(
+        args=["plans", "export", "--email", sam.email, "--out", str(tmp_path / "sam.pdf")]
+    )
+    assert result.exit_code == 0 and "no version is approved yet" in result.output
+
+
+def test_export_explains_a_missing_person_or_plan(runner, people, tmp_path):
+    out = str(tmp_path / "x.pdf")
+    result = runner.invoke(args=["plans", "export", "--email", "nobody@example.com", "--out", out])
+    assert result.exit_code != 0 and "Nobody has the email" in result.output
+    result = runner.invoke(args=["plans", "export", "--email", "hr@example.com", "--out", out])
+    assert result.exit_code != 0 and "has no development plan yet" in result.output
+
+
+@pytest.mark.slow
+def test_export_all_renders_every_person_with_a_process_pool(runner, db_session, people, tmp_path):
+    alex, sam, hr = people
+    approved_plan(db_session, alex, hr)
+    make_plan(db_session, sam)
+    for i in range(2):
+        other = make_user(db_session, name=f"Pool Person {i}", role=Role.CANDIDATE)
+        target(db_session, other)
+        make_plan(db_session, other)
+    db_session.commit()
+    out = tmp_path / "pdfs"
+    result = runner.invoke(args=["plans", "export-all", "--out", str(out), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 4 PDF file(s)" in result.output and "with 2 process(es)" in result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 4 and not any(name.endswith(".part") for name in files)
+    assert any(name.startswith("alex-demo-candidate-plan-") for name in files)
+    info = subprocess.run(["pdfinfo", str(out / files[0])], capture_output=True, text=True)
+    assert "Tagged:          yes" in info.stdout
+    result = runner.invoke(
+        args=["plans", "export-all", "--out", str(tmp_path / "approved"), "--status", "approved"]
+    )
+    assert "Wrote 1 PDF file(s)" in result.output
+
+
+def test_export_all_without_plans_says_so(runner, people, tmp_path):
+    result = runner.invoke(args=["plans", "export-all", "--out", str(tmp_path / "none")])
+    assert result.exit_code != 0 and "no plan to export" in result.output
+
+
+@pytest.mark.slow
+def test_seed_demo_makes_plans_in_every_state_once(runner, db_session):
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo development plans (generated, labelled as demo data)" in result.output
+    plans = db_session.scalars(sa.select(DevelopmentPlan).order_by(DevelopmentPlan.id)).all()
+    assert {p.status for p in plans} == {"draft", "proposed", "approved", "archived"}
+    assert all(p.is_demo for p in plans)
+    approved = next(p for p in plans if p.status == "approved")
+    assert approved.approved_by.email == "hr@example.com" and approved.version_number == 2
+    archived = next(p for p in plans if p.status == "archived")
+    assert archived.archive_note == "Replaced by version 2."
+    assert all(link.enrollment.is_synthetic for g in approved.goals for link in g.trainings)
+    assert sum(len(g.trainings) for g in approved.goals) >= 2
+    again = runner.invoke(args=["seed", "--demo"])
+    assert (
+        "Demo development plans (generated, labelled as demo data): already present."
+        in again.output
+    )
+    db_session.expire_all()
+    assert db_session.scalar(sa.select(sa.func.count(DevelopmentPlan.id))) == len(plans)

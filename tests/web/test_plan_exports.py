@@ -1,0 +1,197 @@
+"""Bulk PDF export from the web: a Huey job (immediate mode in tests), progress, the ZIP."""
+
+import io
+import multiprocessing
+import os
+import signal
+import time
+import zipfile
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from core.db import utcnow
+from core.users import get_user_by_email
+from plans.models import ExportJob
+from tests.factories import make_plan, make_user, target
+
+KEY = "double-click-key-0123456789"
+
+
+@pytest.fixture()
+def plans(client_for, db_session):
+    """Three draft plans of fresh candidates, committed."""
+    ids = []
+    for i in range(3):
+        person = make_user(db_session, name=f"Export Person {i}")
+        target(db_session, person)
+        ids.append(make_plan(db_session, person).id)
+    db_session.commit()
+    return ids
+
+
+def start(client, ids, key=KEY):
+    return client.post(
+        "/hr/plans/exports", data={"plan_ids": [str(i) for i in ids], "idempotency_key": key}
+    )
+
+
+def job_of(db_session):
+    db_session.expire_all()
+    return db_session.scalars(sa.select(ExportJob)).one()
+
+
+def test_the_export_page_lists_plans_with_a_fresh_key(client_for, plans):
+    html = client_for("hr").get("/hr/plans/exports?status=draft").get_data(as_text=True)
+    assert html.count('name="plan_ids"') == 3 and 'name="idempotency_key"' in html
+    assert "Export Person 0" in html
+
+
+@pytest.mark.slow
+def test_an_export_runs_as_a_job_and_ends_in_a_zip_for_hr(client_for, db_session, plans):
+    hr = client_for("hr")
+    response = start(hr, plans)
+    assert response.status_code == 303
+    job = job_of(db_session)
+    assert response.headers["Location"].endswith(f"/hr/plans/exports/{job.id}")
+    assert (job.status, job.progress, job.total, job.attempts) == ("done", 3, 3, 1)
+    status = hr.get(f"/hr/plans/exports/{job.id}/status").get_json()
+    assert status["status"] == "done" and status["percent"] == 100 and status["download_url"]
+    page = hr.get(f"/hr/plans/exports/{job.id}").get_data(as_text=True)
+    assert "Download the ZIP" in page and "export-progress.js" in page and "<script>" not in page
+    download = hr.get(f"/hr/plans/exports/{job.id}/download")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    content = download.data
+    download.close()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = archive.namelist()
+        assert len(names) == 3 and all(n.endswith(".pdf") for n in names)
+        assert archive.read(names[0]).startswith(b"%PDF")
+    for who in ("candidate", "manager", "admin"):
+        assert client_for(who).get(f"/hr/plans/exports/{job.id}/download").status_code == 403
+
+
+def test_a_double_click_starts_one_job(client_for, db_session, plans, monkeypatch):
+    monkeypatch.setattr("plans.render.render_plan_pdf", lambda document: b"%PDF-1.7 test")
+    hr = client_for("hr")
+    first, second = start(hr, plans), start(hr, plans)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db_session.scalar(sa.select(sa.func.count(ExportJob.id))) == 1
+
+
+def test_a_failing_render_marks_the_job_failed_and_keeps_no_zip(
+    app, client_for, db_session, plans, monkeypatch
+):
+    calls = []
+
+    def broken(document):
+        calls.append(document.plan_id)
+        if len(calls) % 3 == 2:
+            raise RuntimeError("renderer crashed")
+        return b"%PDF-1.7 test"
+
+    monkeypatch.setattr("plans.render.render_plan_pdf", broken)
+    hr = client_for("hr")
+    assert start(hr, plans).status_code == 303
+    job = job_of(db_session)
+    assert job.status == "failed" and job.attempts == 2  # retried once, then failed
+    assert "renderer crashed" in job.error and job.result_name is None
+    exports = os.path.join(app.instance_path, "exports")
+    assert not os.path.exists(exports) or os.listdir(exports) == []
+    assert hr.get(f"/hr/plans/exports/{job.id}/download").status_code == 404
+    assert hr.get(f"/hr/plans/exports/{job.id}/status").get_json()["status"] == "failed"
+
+
+def test_a_stale_running_job_is_shown_as_failed(client_for, db_session, plans):
+    hr_person = get_user_by_email(db_session, "hr@example.com")
+    job = ExportJob(
+        created_by_id=hr_person.id,
+        idempotency_key=KEY,
+        selection_key="x",
+        selection={"plan_ids": plans},
+        status="running",
+        progress=1,
+        total=3,
+        heartbeat_at=utcnow() - timedelta(hours=1),
+    )
+    db_session.add(job)
+    db_session.commit()
+    status = client_for("hr").get(f"/hr/plans/exports/{job.id}/status").get_json()
+    assert status["status"] == "failed" and "stopped" in status["message"]
+    assert status["download_url"] is None
+
+
+def test_only_hr_reaches_the_export_pages(client_for, plans):
+    for who in ("candidate", "manager", "admin"):
+        client = client_for(who)
+        assert client.get("/hr/plans/exports").status_code == 403
+        assert start(client, plans).status_code == 403
+
+
+def test_an_export_without_plans_is_refused(client_for, db_session, plans):
+    response = start(client_for("hr"), [])
+    assert response.status_code == 422
+    assert "Tick at least one plan" in response.get_data(as_text=True)
+    response = start(client_for("hr"), ["1; DROP TABLE plans"])
+    assert response.status_code == 400
+    assert db_session.scalar(sa.select(sa.func.count(ExportJob.id))) == 0
+
+
+def _run_slowly(database_url, job_id, directory):
+    """In a child process: run the job with a renderer that hangs on the second plan."""
+    from webapp.tasks import run_export_job
+
+    engine = sa.create_engine(database_url)
+    calls = []
+
+    def hanging(document):
+        calls.append(1)
+        if len(calls) > 1:
+            time.sleep(60)
+        return b"%PDF-1.7 test"
+
+    run_export_job(engine, job_id, directory, render=hanging)
+
+
+@pytest.mark.slow
+def test_a_killed_worker_leaves_no_zip_and_the_job_counts_as_failed(
+    app, db_session, database_url, plans, tmp_path
+):
+    """Security case 23: kill -9 mid-job; no partial ZIP under the final name, job failed."""
+    from plans.export import remove_stale_parts
+    from plans.jobs import STALE_AFTER, view_of
+    from webapp.tasks import zip_name
+
+    hr_person = get_user_by_email(db_session, "hr@example.com")
+    job = ExportJob(
+        created_by_id=hr_person.id,
+        idempotency_key=KEY,
+        selection_key="y",
+        selection={"plan_ids": plans},
+        total=3,
+    )
+    db_session.add(job)
+    db_session.commit()
+    worker = multiprocessing.get_context("fork").Process(
+        target=_run_slowly, args=(database_url, job.id, tmp_path)
+    )
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        db_session.expire_all()
+        if db_session.get(ExportJob, job.id).progress >= 1:
+            break
+        time.sleep(0.2)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(10)
+    db_session.expire_all()
+    job = db_session.get(ExportJob, job.id)
+    assert job.status == "running" and job.progress == 1
+    assert not (tmp_path / zip_name(job.id)).exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    later = job.heartbeat_at + STALE_AFTER + timedelta(seconds=1)
+    assert view_of(job, now=later).status == "failed"
+    assert remove_stale_parts(tmp_path, older_than_seconds=-1) == 1
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,168 @@
+"""Background jobs through Huey: the bulk PDF export of development plans.
+
+One Huey instance for the app and its consumer: SQLite under instance/ by default
+(``PROFICIO_HUEY_DB`` moves it), Redis when ``REDIS_URL`` is set (several machines).
+Run the consumer beside the web server:
+
+    .venv/bin/huey_consumer webapp.tasks.huey --workers 1 --worker-type process
+
+The task takes a plain job id. It runs outside any request, commits its progress after each
+plan, and writes the ZIP under a temporary name that is renamed only when complete. A failing
+attempt is retried once; after the last attempt the job is marked failed. A worker killed
+mid-job leaves the job "running" with an old heartbeat, which the pages show as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey, SqliteHuey
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from plans.export import atomic_zip, remove_stale_parts
+from plans.jobs import STALE_AFTER
+from plans.models import ExportJob, JobStatus
+from webapp.plan_helpers import export_dir, zip_name
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER_NICENESS = 10
+
+
+def _make_huey() -> Huey:
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        from huey import RedisHuey
+
+        return RedisHuey("proficio", url=redis_url)
+    path = Path(os.environ.get("PROFICIO_HUEY_DB") or ROOT / "instance" / "huey.sqlite3")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("proficio", filename=str(path))
+
+
+huey = _make_huey()
+_worker_app: Flask | None = None
+
+
+@huey.on_startup()
+def _be_nice() -> None:
+    """Consumer workers yield the CPU to the web server: bulk PDFs must not slow pages down."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        log.info("could not lower the export worker's priority")
+
+
+def enqueue_export(app: Flask, job_id: int) -> None:
+    """Queue the export of job ``job_id``; with HUEY_IMMEDIATE (tests) it runs right here."""
+    huey.immediate = bool(app.config.get("HUEY_IMMEDIATE", False))
+    export_plans_job(job_id)
+
+
+def _app() -> Flask:
+    """The app of the request that ran the job (immediate mode), else one per worker process."""
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    if _worker_app is None:
+        from webapp import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def _short(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) < 500 else text[:497] + "…"
+
+
+def run_export_job(
+    engine: Any,
+    job_id: int,
+    directory: Path,
+    *,
+    final_attempt: bool = True,
+    render: Callable[[Any], bytes] | None = None,
+) -> str:
+    """Render every plan of the job into one ZIP; returns the job's final status.
+
+    The job row is committed at each step (running, each plan, done/failed) so the page shows
+    progress. A plan that vanished since the job started is left out with a note in the ZIP.
+    """
+    from core.errors import NotFoundError
+    from plans.document import build_plan_document
+    from plans.export import pdf_name
+    from plans.render import render_plan_pdf
+
+    render = render or render_plan_pdf
+    remove_stale_parts(directory, STALE_AFTER.total_seconds())
+    with Session(engine) as session:
+        job = session.get(ExportJob, job_id)
+        if job is None or job.status == JobStatus.DONE:
+            return job.status if job else "missing"
+        job.status = JobStatus.RUNNING.value
+        job.attempts += 1
+        job.started_at = job.heartbeat_at = utcnow()
+        job.progress = 0
+        job.total = len(job.plan_ids)
+        job.error = ""
+        session.commit()
+        missing = []
+        try:
+            with atomic_zip(directory / zip_name(job.id)) as archive:
+                for done, plan_id in enumerate(job.plan_ids, start=1):
+                    try:
+                        document = build_plan_document(session, plan_id)
+                    except NotFoundError:
+                        missing.append(plan_id)
+                    else:
+                        name = pdf_name(
+                            plan_id, document.person_name, document.version_number, document.status
+                        )
+                        archive.writestr(name, render(document))
+                    job.progress = done
+                    job.heartbeat_at = utcnow()
+                    session.commit()
+                if missing:
+                    archive.writestr(
+                        "MISSING.txt",
+                        "Plans deleted after the export started: "
+                        + ", ".join(str(i) for i in missing)
+                        + "\n",
+                    )
+        except Exception as error:
+            session.rollback()
+            job = session.get(ExportJob, job_id)
+            job.heartbeat_at = utcnow()
+            if final_attempt:
+                job.status = JobStatus.FAILED.value
+                job.finished_at = utcnow()
+                job.error = f"The export failed and no ZIP was kept. {_short(error)}"
+            else:
+                job.status = JobStatus.QUEUED.value
+                job.error = f"Attempt {job.attempts} failed ({_short(error)}); trying again."
+            session.commit()
+            raise
+        job.status = JobStatus.DONE.value
+        job.result_name = zip_name(job.id)
+        job.finished_at = job.heartbeat_at = utcnow()
+        session.commit()
+        return job.status
+
+
+@huey.task(retries=1, context=True)
+def export_plans_job(job_id: int, task: Any = None) -> str:
+    """The Huey task: run job ``job_id`` (a plain id, so the message stays tiny)."""
+    from webapp.extensions import db
+
+    app = _app()
+    with app.app_context():
+        final = task is None or not task.retries
+        return run_export_job(db.engine, job_id, export_dir(app), final_attempt=final)
