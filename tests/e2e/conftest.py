@@ -65,13 +65,16 @@ def _serve(app) -> Iterator[str]:
             db.engine.dispose()
 
 
-def _app(folder: Path):
+def _app(folder: Path, **overrides):
     from webapp import create_app
 
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
             "SECRET_KEY": TEST_SECRET_KEY,
+            # Export jobs run at once in the server's thread (no separate consumer in tests).
+            "HUEY_IMMEDIATE": True,
+            **overrides,
         }
     )
     app.instance_path = str(folder / "instance")

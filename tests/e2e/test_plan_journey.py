@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import nav_to, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def plan_server(tmp_path: Path, browser):
 def test_a_plan_goes_from_gaps_to_an_approved_pdf(browser, page, plan_server, tmp_path):
     sign_in(page, plan_server, "candidate@example.com")
     page.wait_for_url(f"{plan_server}/")
-    page.get_by_role("link", name="My plan").click()
+    nav_to(page, "My plan")
     page.get_by_role("link", name="Start my plan").click()
     page.get_by_label("Purpose of the plan").fill("Become an IT Project Manager within a year.")
     page.get_by_role("button", name="Start the plan").click()
@@ -83,7 +83,7 @@ def test_a_plan_goes_from_gaps_to_an_approved_pdf(browser, page, plan_server, tm
     try:
         sign_in(hr, plan_server, "hr@example.com")
         hr.wait_for_url(f"{plan_server}/")
-        hr.get_by_role("link", name="Plans", exact=True).click()
+        nav_to(hr, "Plans")
         hr.get_by_role("heading", name=re.compile("Waiting for your approval")).wait_for()
         hr.get_by_role("link", name="Alex Demo-Candidate").first.click()
         hr.wait_for_url(plan_url)
