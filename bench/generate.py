@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 BENCH_PASSWORD = "synthetic-bench"
-BENCH_CANDIDATE = "bench.candidate@synthetic.invalid"
-BENCH_MANAGER = "bench.manager@synthetic.invalid"
+BENCH_CANDIDATE = "bench.candidate@synthetic.example.com"
+BENCH_MANAGER = "bench.manager@synthetic.example.com"
 COMPARISON_CANDIDATES = 50
 EVALUATORS_PER_PROJECT = 2
 RATINGS_PER_ASSESSMENT = 11
