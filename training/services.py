@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from assessments.models import Assessment, AssessmentKind, Rating
-from assessments.profile import build_profile
+from assessments.profile_cache import cached_profile
 from assessments.scoring import Standing
 from assessments.services import current_target_choice
 from competencies.models import Competency, Framework, RoleProfile
@@ -603,7 +603,7 @@ def person_standings(
         )
         if role_profile_id is None:
             return None, []
-    profile = build_profile(session, user.id, role_profile_id=role_profile_id)
+    profile = cached_profile(session, user.id, role_profile_id=role_profile_id)
     if profile.role is None:
         return None, []
     items = [
