@@ -20,7 +20,7 @@ from assessments.profile_cache import cached_profile
 from assessments.scoring import Standing
 from assessments.services import current_target_choice
 from competencies.models import Competency, Framework, RoleProfile
-from competencies.services import current_framework
+from competencies.services import current_framework, current_framework_id_query
 from core.audit import record_event
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
@@ -591,12 +591,10 @@ def person_standings(
     """
     role_profile_id = None
     if role_code is not None or current_target_choice(session, user.id) is None:
-        framework = current_framework(session)
-        if framework is None:
-            return None, []
+        # The role of the current framework, found in one query with the framework.
         role_profile_id = session.scalar(
             sa.select(RoleProfile.id).where(
-                RoleProfile.framework_id == framework.id,
+                RoleProfile.framework_id == current_framework_id_query(),
                 RoleProfile.code == (role_code or DEFAULT_TARGET_ROLE),
                 RoleProfile.is_retired.is_(False),
             )
