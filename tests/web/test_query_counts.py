@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from assessments.evaluation_models import EvaluationProject
-from bench.generate import BENCH_CANDIDATE, BENCH_MANAGER, BENCH_PASSWORD, generate_data
+from assessments.evaluation_models import ProjectMember
+from bench.generate import (
+    BENCH_CANDIDATE,
+    BENCH_MANAGER,
+    BENCH_PASSWORD,
+    Plan,
+    generate_data,
+)
 from competencies.models import Framework, RoleProfile
 from competencies.services import seed_default_framework
 from core.users import User
@@ -65,10 +71,14 @@ def _fill(engine: sa.Engine, people: int) -> dict[str, int]:
         count = connection.scalar(sa.select(sa.func.count()).select_from(User))
         candidates = connection.scalar(
             sa.select(sa.func.count())
-            .select_from(EvaluationProject)
-            .where(EvaluationProject.id == accounts.comparison_project_id)
+            .select_from(ProjectMember)
+            .where(
+                ProjectMember.project_id == accounts.comparison_project_id,
+                ProjectMember.role == "candidate",
+            )
         )
-    assert count >= people and candidates == 1
+    # The comparison grows from a handful of candidates to the full 50.
+    assert count >= people and candidates == min(50, Plan(people).candidates)
     return {"project": accounts.comparison_project_id, "role": role, "framework": framework}
 
 
