@@ -23,6 +23,7 @@ share within one level is 1.0 and tells the story.
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
@@ -136,9 +137,15 @@ def weighted_kappa(
 
     n = len(paired)
     observed = sum(weight(a, b) for a, b in paired) / n  # type: ignore[arg-type]
-    firsts = [a for a, _ in paired]
-    seconds = [b for _, b in paired]
-    expected = sum(weight(a, b) for a in firsts for b in seconds) / (n * n)  # type: ignore[arg-type]
+    # Every level of one rater against every level of the other, summed over the few distinct
+    # levels with their counts: the same sum as over all n × n pairs, without the n².
+    firsts = Counter(a for a, _ in paired)
+    seconds = Counter(b for _, b in paired)
+    expected = sum(
+        ca * cb * weight(a, b)  # type: ignore[arg-type]
+        for a, ca in firsts.items()
+        for b, cb in seconds.items()
+    ) / (n * n)
     if expected == 0:
         return Statistic(name, None, n, NO_VARIATION)
     return Statistic(name, 1 - observed / expected, n)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -50,9 +51,10 @@ class CompetencyResult:
     gap: int | None
     perception: scoring.Perception | None
 
-    @property
+    @cached_property
     def given(self) -> list[int]:
         """The levels given, lowest first (what a candidate may see: no names)."""
+        # Cached: the comparison page asks for it several times per cell.
         return sorted(v for v in self.levels.values() if v is not None)
 
     @property

@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from assessments.evaluation_models import (
@@ -116,8 +116,9 @@ def _project_query(project_id: int) -> sa.Select:
         .where(EvaluationProject.id == project_id)
         .options(
             selectinload(EvaluationProject.members).selectinload(ProjectMember.user),
-            selectinload(EvaluationProject.owner),
-            selectinload(EvaluationProject.role_profile).selectinload(RoleProfile.framework),
+            # Many-to-one: joined into the project's own query rather than one query each.
+            joinedload(EvaluationProject.owner),
+            joinedload(EvaluationProject.role_profile).joinedload(RoleProfile.framework),
         )
     )
 

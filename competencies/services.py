@@ -203,6 +203,17 @@ def current_framework(session: Session, framework_uuid: str | None = None) -> Fr
     )
 
 
+def current_framework_id_query() -> sa.ScalarSelect:
+    """The id of the newest published version, as a subquery to put inside another query."""
+    return (
+        sa.select(Framework.id)
+        .where(Framework.status == FrameworkStatus.PUBLISHED.value)
+        .order_by(Framework.published_at.desc(), Framework.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def load_framework_tree(session: Session, framework_id: int) -> Framework | None:
     """A framework with areas, competencies, descriptors and profiles loaded in a few queries."""
     return session.scalar(

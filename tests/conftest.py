@@ -245,3 +245,13 @@ def hr_client(client_for):
 @pytest.fixture()
 def admin_client(client_for):
     return client_for("admin")
+
+
+@pytest.fixture(autouse=True)
+def _cold_profile_cache() -> Iterator[None]:
+    """Every test starts with an empty profile cache: ids repeat across test databases."""
+    from assessments.profile_cache import profiles
+
+    profiles.clear()
+    yield
+    profiles.clear()

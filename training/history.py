@@ -14,7 +14,7 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sqlalchemy.orm import Session, selectinload
 
 from competencies.models import Competency, Framework
-from competencies.services import current_framework
+from competencies.services import current_framework, current_framework_id_query
 from core.users import User
 from training.features import (
     CatalogueArrays,
@@ -106,18 +106,18 @@ class CatalogueCache:
 
     def get(self, session: Session) -> tuple[FrameworkColumns, CatalogueArrays]:
         """The current columns and catalogue arrays."""
-        framework = current_framework(session)
-        count, changed, versions = session.execute(
+        framework_id, count, changed, versions = session.execute(
             sa.select(
+                current_framework_id_query(),
                 sa.func.count(Training.id),
                 sa.func.max(Training.updated_at),
                 sa.func.coalesce(sa.func.sum(Training.version), 0),
             )
         ).one()
-        stamp = (framework.id if framework else None, count, changed, int(versions))
+        stamp = (framework_id, count, changed, int(versions))
         with self._lock:
             if stamp != self._stamp or self._value is None:
-                columns = framework_columns(session, framework)
+                columns = framework_columns(session, current_framework(session))
                 self._value = (columns, catalogue_arrays(session, columns))
                 self._stamp = stamp
             return self._value

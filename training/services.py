@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from assessments.models import Assessment, AssessmentKind, Rating
-from assessments.profile import build_profile
+from assessments.profile_cache import cached_profile
 from assessments.scoring import Standing
 from assessments.services import current_target_choice
 from competencies.models import Competency, Framework, RoleProfile
-from competencies.services import current_framework
+from competencies.services import current_framework, current_framework_id_query
 from core.audit import record_event
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
@@ -599,19 +599,17 @@ def person_standings(
     """
     role_profile_id = None
     if role_code is not None or current_target_choice(session, user.id) is None:
-        framework = current_framework(session)
-        if framework is None:
-            return None, []
+        # The role of the current framework, found in one query with the framework.
         role_profile_id = session.scalar(
             sa.select(RoleProfile.id).where(
-                RoleProfile.framework_id == framework.id,
+                RoleProfile.framework_id == current_framework_id_query(),
                 RoleProfile.code == (role_code or DEFAULT_TARGET_ROLE),
                 RoleProfile.is_retired.is_(False),
             )
         )
         if role_profile_id is None:
             return None, []
-    profile = build_profile(session, user.id, role_profile_id=role_profile_id)
+    profile = cached_profile(session, user.id, role_profile_id=role_profile_id)
     if profile.role is None:
         return None, []
     items = [

@@ -8,7 +8,8 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from assessments.profile import Profile, build_profile
+from assessments.profile import Profile
+from assessments.profile_cache import profiles
 from assessments.services import choose_target_role, current_target_choice, target_role_history
 from competencies.models import RoleProfile
 from competencies.services import current_framework
@@ -41,7 +42,20 @@ def radar_for(profile: Profile) -> Markup:
 @bp.route("/")
 @roles_required(Role.CANDIDATE)
 def index():
-    profile = build_profile(db.session, current_user.id)
+    profile, key = profiles.get(db.session, current_user.id)
+    # The charts depend on the profile alone, so they are drawn once per profile version.
+    chart, sparklines = profiles.derived(key, "profile-page-charts", lambda: _charts(profile))
+    names = {row.code: row.name for row in profile.rows}
+    return render_template(
+        "profile/index.html",
+        profile=profile,
+        chart=chart,
+        sparklines=sparklines,
+        names=names,
+    )
+
+
+def _charts(profile: Profile) -> tuple[Markup | None, dict[str, Markup]]:
     sparklines = {
         row.code: Markup(
             sparkline_svg(
@@ -56,14 +70,8 @@ def index():
         )
         for row in profile.rows
     }
-    names = {row.code: row.name for row in profile.rows}
-    return render_template(
-        "profile/index.html",
-        profile=profile,
-        chart=radar_for(profile) if profile.rounds or profile.has_evaluations else None,
-        sparklines=sparklines,
-        names=names,
-    )
+    chart = radar_for(profile) if profile.rounds or profile.has_evaluations else None
+    return chart, sparklines
 
 
 @bp.route("/target-role", methods=["GET", "POST"])

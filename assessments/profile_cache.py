@@ -1,0 +1,145 @@
+"""A small per-process cache of built profiles, keyed by what a profile is derived from.
+
+A profile changes only when its inputs do: the person's assessments and ratings (appended,
+never overwritten), released projects, target role, qualifications and certifications, and
+the published framework. One query reads a stamp of all of them; while the stamp is the
+same, the profile built last time is still right, so it is served without the eight queries
+and the arithmetic. Every process keeps its own cache and checks the stamp against the
+database on each call, so several app servers never serve a stale profile.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assessments.evaluation_models import EvaluationProject
+from assessments.models import Assessment, Certification, Qualification, Rating, TargetRoleChoice
+from assessments.profile import Profile, build_profile
+from competencies.models import Framework, RoleProfile
+
+MAX_ENTRIES = 4096
+
+
+def _stamp_query() -> sa.Select:
+    """The stamp query with the person as a bound parameter, built once per process."""
+    person_id = sa.bindparam("person_id", type_=sa.Integer)
+    own = sa.select(Assessment.id).where(Assessment.subject_id == person_id)
+    projects = sa.select(Assessment.evaluation_project_id).where(
+        Assessment.subject_id == person_id, Assessment.evaluation_project_id.is_not(None)
+    )
+    parts = [
+        # Ratings are appended (a change is a new row), so the newest id moves on every change.
+        sa.select(sa.func.max(Rating.id)).where(Rating.assessment_id.in_(own)),
+        sa.select(sa.func.count()).where(
+            Assessment.subject_id == person_id, Assessment.status == "submitted"
+        ),
+        sa.select(sa.func.max(Assessment.submitted_at)).where(Assessment.subject_id == person_id),
+        sa.select(sa.func.count()).where(
+            EvaluationProject.id.in_(projects), EvaluationProject.is_results_released
+        ),
+        sa.select(sa.func.max(EvaluationProject.updated_at)).where(
+            EvaluationProject.id.in_(projects)
+        ),
+        sa.select(sa.func.max(TargetRoleChoice.id)).where(TargetRoleChoice.person_id == person_id),
+        # Removing a record lowers the count, adding one raises the newest id.
+        sa.select(sa.func.count()).where(Qualification.person_id == person_id),
+        sa.select(sa.func.max(Qualification.id)).where(Qualification.person_id == person_id),
+        sa.select(sa.func.count()).where(Certification.person_id == person_id),
+        sa.select(sa.func.max(Certification.id)).where(Certification.person_id == person_id),
+        sa.select(sa.func.max(Framework.published_at)),
+        sa.select(sa.func.count()).where(RoleProfile.is_retired),
+    ]
+    return sa.select(*(part.scalar_subquery() for part in parts))
+
+
+_STAMP: list[sa.Select] = []
+
+
+def profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
+    """One query: a value that changes whenever anything the person's profile shows changes."""
+    if not _STAMP:
+        # Building the expression costs more than running it, so it is built once.
+        _STAMP.append(_stamp_query())
+    return tuple(session.execute(_STAMP[0], {"person_id": person_id}).one())
+
+
+class ProfileCache:
+    """Least-recently-used profiles per (person, role, day, stamp), safe across threads."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Profile] = OrderedDict()
+        self._derived: OrderedDict[tuple[Hashable, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(
+        self,
+        session: Session,
+        person_id: int,
+        *,
+        role_profile_id: int | None = None,
+        today: date | None = None,
+    ) -> tuple[Profile, Hashable]:
+        """The person's profile and the key it was cached under (for caching what derives
+        from it); builds the profile only when its inputs changed since last time."""
+        today = today or date.today()
+        key = (person_id, role_profile_id, today, profile_stamp(session, person_id))
+        with self._lock:
+            profile = self._entries.get(key)
+            if profile is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return profile, key
+        profile = build_profile(session, person_id, role_profile_id=role_profile_id, today=today)
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = profile
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return profile, key
+
+    def derived(self, key: Hashable, name: str, compute: Callable[[], Any]) -> Any:
+        """What ``compute`` makes from the profile cached under ``key`` (such as its charts),
+        made once per key and name."""
+        with self._lock:
+            if (key, name) in self._derived:
+                self._derived.move_to_end((key, name))
+                return self._derived[(key, name)]
+        value = compute()
+        with self._lock:
+            self._derived[(key, name)] = value
+            while len(self._derived) > self.max_entries:
+                self._derived.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every profile (tests use it to start cold)."""
+        with self._lock:
+            self._entries.clear()
+            self._derived.clear()
+            self.hits = 0
+            self.misses = 0
+
+
+profiles = ProfileCache()
+
+
+def cached_profile(
+    session: Session,
+    person_id: int,
+    *,
+    role_profile_id: int | None = None,
+    today: date | None = None,
+) -> Profile:
+    """``build_profile`` served from the process's cache while its inputs are unchanged."""
+    return profiles.get(session, person_id, role_profile_id=role_profile_id, today=today)[0]

@@ -1,0 +1,370 @@
+"""Load-test Proficio's main pages against a bare Flask + Jinja ceiling, in the same run.
+
+    .venv/bin/python -m bench.pages --quick --database-url sqlite:////tmp/bench.sqlite3
+
+Starts gunicorn (2 workers) on a database made by ``bench/generate.py`` and the ceiling app
+on another port, signs in through the real login form (CSRF token included), drives every
+page with the same concurrent load (``wrk`` with bench/report.lua; a Python thread pool when
+wrk is missing) and prints requests/s, p50 and p95 per page and the ratio to the ceiling.
+The servers it started are stopped at the end, also on Ctrl-C and on errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.generate import BENCH_CANDIDATE, BENCH_MANAGER, BENCH_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = Path(__file__).resolve().parent / "report.lua"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+CONNECTIONS = 8
+HR_EMAIL = "hr@example.com"
+DEMO_PASSWORD = "proficio-demo"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the page entries may need to build their URL."""
+
+    comparison_project_id: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One measured page: who signs in, which Flask endpoint, and how to build its URL."""
+
+    name: str
+    email: str
+    password: str
+    endpoint: str
+    url: Callable[[Context], str]
+
+
+# The pages measured. Each is skipped, with a printed note, while its endpoint is not in the
+# app yet. The HR heatmap arrives with issue 7: if its endpoint is named differently there,
+# change ``endpoint`` (and the URL) of the "heatmap" entry below.
+PAGES: tuple[Page, ...] = (
+    Page("profile", BENCH_CANDIDATE, BENCH_PASSWORD, "profile.index", lambda c: "/profile/"),
+    Page(
+        "comparison",
+        BENCH_MANAGER,
+        BENCH_PASSWORD,
+        "evaluations.comparison",
+        lambda c: f"/evaluations/{c.comparison_project_id}/comparison",
+    ),
+    Page("heatmap", HR_EMAIL, DEMO_PASSWORD, "overview.heatmap", lambda c: "/overview/"),
+    Page(
+        "recommendations",
+        BENCH_CANDIDATE,
+        BENCH_PASSWORD,
+        "training.recommendations",
+        lambda c: "/training/recommendations",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Load-test figures for one URL."""
+
+    rps: float
+    p50_ms: float
+    p95_ms: float
+
+
+def note(message: str) -> None:
+    """Progress and notes go to stderr so --json keeps stdout to one object."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Servers:
+    """The gunicorn processes this run started; ``stop`` ends exactly those."""
+
+    def __init__(self) -> None:
+        self.processes: list[subprocess.Popen] = []
+        self.logs = Path(tempfile.mkdtemp(prefix="proficio-bench-"))
+
+    def start(self, name: str, module: str, port: int, env: dict[str, str]) -> str:
+        """Start ``gunicorn -w 2 module`` on ``port``; returns its base URL once it answers."""
+        log = (self.logs / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            [str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", module],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited; see {self.logs / (name + '.log')}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return base
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{name} did not start within 60 s")
+
+    def stop(self) -> None:
+        """Terminate each started server's process group, then make sure it is gone."""
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+
+def sign_in(base: str, email: str, password: str) -> str:
+    """Sign in through the login form (with its CSRF token); returns a Cookie header value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(f"{base}/login").read().decode()
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    if match is None:
+        raise RuntimeError("the login form has no CSRF token")
+    body = urllib.parse.urlencode(
+        {"csrf_token": match.group(1), "email": email, "password": password}
+    ).encode()
+    response = opener.open(f"{base}/login", data=body)
+    if urllib.parse.urlparse(response.geturl()).path.startswith("/login"):
+        raise RuntimeError(f"signing in as {email} failed: was the database generated?")
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def check_page(base: str, path: str, cookie: str) -> int:
+    """GET the page once without following redirects; returns the status code."""
+    parsed = urllib.parse.urlparse(base)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def run_wrk(url: str, cookie: str, seconds: int) -> Result:
+    """Drive ``url`` with wrk and read the summary line bench/report.lua prints."""
+    completed = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(LUA),
+            url,
+        ],
+        env={**os.environ, "BENCH_COOKIE": cookie},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(
+        r"BENCH requests=(\d+) seconds=([\d.]+) p50_us=(\d+) p95_us=(\d+) "
+        r"non2xx=(\d+) socket_errors=(\d+)",
+        completed.stdout,
+    )
+    if match is None:
+        raise RuntimeError(f"wrk printed no summary:\n{completed.stdout}\n{completed.stderr}")
+    requests, duration, p50, p95, non2xx, socket_errors = match.groups()
+    if int(non2xx) or int(socket_errors):
+        raise RuntimeError(f"{url}: {non2xx} error responses, {socket_errors} socket errors")
+    return Result(int(requests) / float(duration), int(p50) / 1000, int(p95) / 1000)
+
+
+def run_threads(url: str, cookie: str, seconds: int) -> Result:
+    """The fallback load: CONNECTIONS keep-alive clients in threads for ``seconds``."""
+    parsed = urllib.parse.urlparse(url)
+    path = parsed.path or "/"
+    deadline = time.monotonic() + seconds
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+        mine = []
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{url} answered {response.status}")
+            mine.append(time.perf_counter() - start)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        for future in [pool.submit(client) for _ in range(CONNECTIONS)]:
+            future.result()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+
+    def percentile(share: float) -> float:
+        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000
+
+    return Result(len(latencies) / elapsed, percentile(0.50), percentile(0.95))
+
+
+def measure(url: str, cookie: str, seconds: int, use_wrk: bool) -> Result:
+    """Warm the workers up briefly, then measure ``url`` for ``seconds``."""
+    load = run_wrk if use_wrk else run_threads
+    load(url, cookie, 2)
+    return load(url, cookie, seconds)
+
+
+def bench_context(url: str) -> tuple[Context, int]:
+    """The bench manager's 50-candidate project (made by bench/generate.py) and the head count."""
+    from assessments.evaluation_models import EvaluationProject
+    from core.users import User
+    from webapp import register_models
+
+    register_models()
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            project_id = connection.scalar(
+                sa.select(EvaluationProject.id)
+                .join(User, User.id == EvaluationProject.owner_id)
+                .where(User.email == BENCH_MANAGER)
+                .order_by(EvaluationProject.id)
+                .limit(1)
+            )
+            people = connection.scalar(sa.select(sa.func.count()).select_from(User))
+    finally:
+        engine.dispose()
+    if project_id is None:
+        raise RuntimeError(f"{url} has no bench data: run bench/generate.py on it first")
+    return Context(project_id), people
+
+
+def known_endpoints(url: str) -> set[str]:
+    """The endpoint names of the Proficio app this checkout builds."""
+    from webapp import create_app
+
+    return set(create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 32}).view_functions)
+
+
+def run(database_url: str, seconds: int) -> dict:
+    """Start the servers, measure the ceiling and every page; returns the --json object."""
+    use_wrk = shutil.which("wrk") is not None
+    if not use_wrk:
+        note("wrk is not installed: using the Python thread-pool load generator instead")
+    context, people = bench_context(database_url)
+    endpoints = known_endpoints(database_url)
+    servers = Servers()
+    try:
+        app_env = {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32)}
+        app_base = servers.start("proficio", "wsgi:app", free_port(), app_env)
+        ceiling_base = servers.start("ceiling", "bench.ceiling:app", free_port(), {})
+        note(f"measuring the ceiling for {seconds} s ...")
+        ceiling = measure(f"{ceiling_base}/", "", seconds, use_wrk)
+        note(f"  ceiling: {ceiling.rps:.0f} requests/s")
+        pages: dict[str, dict[str, float]] = {}
+        cookies: dict[str, str] = {}
+        for page in PAGES:
+            if page.endpoint not in endpoints:
+                note(f"  {page.name}: SKIPPED, endpoint {page.endpoint} does not exist yet")
+                continue
+            if page.email not in cookies:
+                cookies[page.email] = sign_in(app_base, page.email, page.password)
+            path = page.url(context)
+            status = check_page(app_base, path, cookies[page.email])
+            if status != 200:
+                raise RuntimeError(f"{page.name} ({path}) answered {status}, not 200")
+            note(f"measuring {page.name} ({path}) for {seconds} s ...")
+            result = measure(app_base + path, cookies[page.email], seconds, use_wrk)
+            pages[page.name] = {
+                "rps": round(result.rps, 1),
+                "p50_ms": round(result.p50_ms, 1),
+                "p95_ms": round(result.p95_ms, 1),
+                "ratio": round(result.rps / ceiling.rps, 3),
+            }
+    finally:
+        servers.stop()
+    return {
+        "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
+        "people": people,
+        "ceiling_rps": round(ceiling.rps, 1),
+        "pages": pages,
+    }
+
+
+def print_table(report: dict) -> None:
+    """The human-readable figures."""
+    print(f"database: {report['database']}, people: {report['people']:,}")
+    print(f"load: {CONNECTIONS} concurrent connections; gunicorn 2 workers for both apps")
+    print(f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'× ceiling':>10}")
+    print(f"{'ceiling':<16} {report['ceiling_rps']:>8.0f} {'':>8} {'':>8} {1:>10.2f}")
+    for name, row in report["pages"].items():
+        print(
+            f"{name:<16} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+            f"{row['ratio']:>10.3f}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10 s per page (under 5 minutes).")
+    parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "sqlite:///instance/bench.sqlite3"),
+    )
+    args = parser.parse_args(argv)
+    # A SIGTERM ends the run like Ctrl-C, so the finally block still stops the servers.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    report = run(args.database_url, 10 if args.quick else 30)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print_table(report)
+
+
+if __name__ == "__main__":
+    main()
