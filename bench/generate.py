@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -475,13 +476,59 @@ def prepare_database(url: str) -> None:
         db.engine.dispose()
 
 
+def holds_bench_data(url: str) -> bool:
+    """Whether ``url`` already has the synthetic people (a second run would clash on ids)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("users"):
+                return False
+            found = connection.execute(
+                sa.text("SELECT 1 FROM users WHERE email = :email"), {"email": BENCH_CANDIDATE}
+            ).first()
+            return found is not None
+    finally:
+        engine.dispose()
+
+
+def empty_database(url: str) -> None:
+    """Remove everything from ``url``: the SQLite file, or every table of PostgreSQL's schema."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            for suffix in ("", "-wal", "-shm"):
+                Path(parsed.database + suffix).unlink(missing_ok=True)
+        return
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: migrate, seed and fill the database, then print counts and seconds."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--database-url", default="sqlite:///instance/bench.sqlite3")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty the database first (deletes the SQLite file; drops PostgreSQL's public schema)",
+    )
     args = parser.parse_args(argv)
+    if args.people < 1:
+        parser.error("--people must be at least 1")
+    if args.replace:
+        empty_database(args.database_url)
+    elif holds_bench_data(args.database_url):
+        parser.error(
+            "this database already holds generated bench data; point --database-url at a new "
+            "database, or add --replace to empty it first"
+        )
     started = time.perf_counter()
     prepare_database(args.database_url)
     migrated = time.perf_counter()
