@@ -10,8 +10,6 @@ database on each call, so several app servers never serve a stale profile.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any
@@ -23,6 +21,7 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Certification, Qualification, Rating, TargetRoleChoice
 from assessments.profile import Profile, build_profile
 from competencies.models import Framework, RoleProfile
+from core.cache import LRUCache
 
 MAX_ENTRIES = 4096
 
@@ -71,15 +70,19 @@ def profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
 
 
 class ProfileCache:
-    """Least-recently-used profiles per (person, role, day, stamp), safe across threads."""
+    """Least-recently-used profiles per (person, role, day, stamp), and what derives from them."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, Profile] = OrderedDict()
-        self._derived: OrderedDict[tuple[Hashable, str], Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self._profiles: LRUCache[Profile] = LRUCache(max_entries)
+        self._derived: LRUCache[Any] = LRUCache(max_entries)
+
+    @property
+    def hits(self) -> int:
+        return self._profiles.hits
+
+    @property
+    def misses(self) -> int:
+        return self._profiles.misses
 
     def get(
         self,
@@ -93,42 +96,21 @@ class ProfileCache:
         from it); builds the profile only when its inputs changed since last time."""
         today = today or date.today()
         key = (person_id, role_profile_id, today, profile_stamp(session, person_id))
-        with self._lock:
-            profile = self._entries.get(key)
-            if profile is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return profile, key
-        profile = build_profile(session, person_id, role_profile_id=role_profile_id, today=today)
-        with self._lock:
-            self.misses += 1
-            self._entries[key] = profile
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        profile = self._profiles.get_or_make(
+            key,
+            lambda: build_profile(session, person_id, role_profile_id=role_profile_id, today=today),
+        )
         return profile, key
 
     def derived(self, key: Hashable, name: str, compute: Callable[[], Any]) -> Any:
         """What ``compute`` makes from the profile cached under ``key`` (such as its charts),
         made once per key and name."""
-        with self._lock:
-            if (key, name) in self._derived:
-                self._derived.move_to_end((key, name))
-                return self._derived[(key, name)]
-        value = compute()
-        with self._lock:
-            self._derived[(key, name)] = value
-            while len(self._derived) > self.max_entries:
-                self._derived.popitem(last=False)
-        return value
+        return self._derived.get_or_make((key, name), compute)
 
     def clear(self) -> None:
         """Forget every profile (tests use it to start cold)."""
-        with self._lock:
-            self._entries.clear()
-            self._derived.clear()
-            self.hits = 0
-            self.misses = 0
+        self._profiles.clear()
+        self._derived.clear()
 
 
 profiles = ProfileCache()

@@ -287,8 +287,9 @@ def known_endpoints(url: str) -> set[str]:
     return set(create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 32}).view_functions)
 
 
-def run(database_url: str, seconds: int) -> dict:
-    """Start the servers, measure the ceiling and every page; returns the --json object."""
+def run(database_url: str, seconds: int, only: Sequence[str] = ()) -> dict:
+    """Start the servers, measure the ceiling and every page (or the pages named in
+    ``only``); returns the --json object."""
     use_wrk = shutil.which("wrk") is not None
     if not use_wrk:
         note("wrk is not installed: using the Python thread-pool load generator instead")
@@ -305,6 +306,8 @@ def run(database_url: str, seconds: int) -> dict:
         pages: dict[str, dict[str, float]] = {}
         cookies: dict[str, str] = {}
         for page in PAGES:
+            if only and page.name not in only:
+                continue
             if page.endpoint not in endpoints:
                 note(f"  {page.name}: SKIPPED, endpoint {page.endpoint} does not exist yet")
                 continue
@@ -354,10 +357,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--database-url",
         default=os.environ.get("DATABASE_URL", "sqlite:///instance/bench.sqlite3"),
     )
+    parser.add_argument(
+        "--page",
+        action="append",
+        choices=[page.name for page in PAGES],
+        help="Measure only this page (repeatable); the ceiling is always measured.",
+    )
     args = parser.parse_args(argv)
     # A SIGTERM ends the run like Ctrl-C, so the finally block still stops the servers.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    report = run(args.database_url, 10 if args.quick else 30)
+    report = run(args.database_url, 10 if args.quick else 30, args.page or ())
     if args.json:
         print(json.dumps(report))
     else:

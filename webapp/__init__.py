@@ -150,7 +150,8 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from webapp import navigation, recommending
+    from webapp import fragments, navigation, recommending
 
     navigation.init_app(app)
     recommending.init_app(app)
+    fragments.init_app(app)

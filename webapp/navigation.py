@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from flask import Flask, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.users import Role
+from webapp.fragments import fragments
 
 
 @dataclass(frozen=True)
@@ -157,15 +159,26 @@ def active_endpoint(items: list[NavItem], endpoint: str | None) -> str | None:
     return None
 
 
-def init_app(app: Flask) -> None:
-    @app.context_processor
-    def inject_navigation() -> dict[str, object]:
-        if not current_user.is_authenticated:
-            return {"nav_items": [], "nav_groups": []}
-        items = items_for(current_user.role)
+def main_navigation() -> Markup:
+    """The signed-in person's navigation bar, the page's entry marked current.
+
+    It depends only on who is signed in and which page this is, so it is rendered once per
+    (person, name, role, page) and served from the fragment cache afterwards.
+    """
+    role = current_user.role
+    endpoint = request.endpoint
+
+    def context() -> dict[str, object]:
+        items = items_for(role)
         return {
-            "nav_items": items,
-            "nav_groups": groups_for(current_user.role),
-            "current_endpoint": request.endpoint,
-            "active_nav": active_endpoint(items, request.endpoint),
+            "nav_groups": groups_for(role),
+            "current_endpoint": endpoint,
+            "active_nav": active_endpoint(items, endpoint),
         }
+
+    key = (current_user.id, current_user.name, role, endpoint)
+    return fragments().render(key, "_navigation.html", context)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["main_navigation"] = main_navigation

@@ -19,6 +19,7 @@ from plans.charts import Series, radar_chart_svg, sparkline_svg
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.profile import TargetRoleForm
+from webapp.fragments import fragments
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -43,16 +44,15 @@ def radar_for(profile: Profile) -> Markup:
 @roles_required(Role.CANDIDATE)
 def index():
     profile, key = profiles.get(db.session, current_user.id)
-    # The charts depend on the profile alone, so they are drawn once per profile version.
-    chart, sparklines = profiles.derived(key, "profile-page-charts", lambda: _charts(profile))
+    # The page body depends on the profile alone, so it is rendered once per profile version.
+    body = fragments().render(("profile", key), "profile/_body.html", lambda: _body(profile))
+    return render_template("profile/index.html", body=body)
+
+
+def _body(profile: Profile) -> dict[str, object]:
+    chart, sparklines = _charts(profile)
     names = {row.code: row.name for row in profile.rows}
-    return render_template(
-        "profile/index.html",
-        profile=profile,
-        chart=chart,
-        sparklines=sparklines,
-        names=names,
-    )
+    return {"profile": profile, "chart": chart, "sparklines": sparklines, "names": names}
 
 
 def _charts(profile: Profile) -> tuple[Markup | None, dict[str, Markup]]:

@@ -1,0 +1,99 @@
+"""A bounded, thread-safe least-recently-used cache for values derived from the database.
+
+Proficio caches what it derives (profiles, project results, rendered page parts) under keys
+that include a *stamp*: a small value read from the database that changes whenever the
+inputs do. A changed input therefore means a new key, never a stale value, and the old entry
+simply ages out. Each process keeps its own cache, so several app servers stay correct
+without sharing anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class LRUCache(Generic[V]):
+    """At most ``max_entries`` values and, when ``size_of`` is given, ``max_size`` in total;
+    the least recently used go first."""
+
+    def __init__(
+        self,
+        max_entries: int,
+        *,
+        max_size: int | None = None,
+        size_of: Callable[[V], int] | None = None,
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        if (max_size is None) != (size_of is None):
+            raise ValueError("max_size and size_of go together")
+        self.max_entries = max_entries
+        self.max_size = max_size
+        self._size_of = size_of
+        self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """The total size of the values held (0 without ``size_of``)."""
+        return self._size
+
+    def get(self, key: Hashable) -> V | None:
+        """The value under ``key``, or None; a hit makes it the most recently used."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[0]
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Keep ``value`` under ``key``; a value larger than ``max_size`` is not kept."""
+        size = self._size_of(value) if self._size_of else 0
+        if self.max_size is not None and size > self.max_size:
+            return
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._size -= previous[1]
+            self._entries[key] = (value, size)
+            self._size += size
+            while len(self._entries) > self.max_entries or (
+                self.max_size is not None and self._size > self.max_size
+            ):
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
+
+    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The value under ``key``, made by ``make`` (outside the lock) when missing; ``make``
+        never returns None.
+
+        Two threads missing the same key at once may both make it; the values are equal by
+        construction, so the second simply replaces the first.
+        """
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything (tests use it to start cold)."""
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+            self.hits = 0
+            self.misses = 0
