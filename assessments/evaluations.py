@@ -88,11 +88,18 @@ class StaleProjectError(ConflictError):
 
 def can_view_project(actor: User, project: EvaluationProject) -> bool:
     """Owner and co-evaluators (managers) see the project; HR reads every project."""
+    evaluators = {project.owner_id} | {
+        m.user_id for m in project.members if m.role == ProjectRole.CO_EVALUATOR.value
+    }
+    return _may_view(actor, evaluators)
+
+
+def _may_view(actor: User, evaluator_ids: set[int]) -> bool:
     if not actor.is_active:
         return False
     if actor.has_role(Role.HR):
         return True
-    return actor.has_role(Role.MANAGER) and project.is_evaluator(actor.id)
+    return actor.has_role(Role.MANAGER) and actor.id in evaluator_ids
 
 
 def can_manage_project(actor: User, project: EvaluationProject) -> bool:
@@ -129,6 +136,63 @@ def get_project_for(session: Session, actor: User, project_id: int) -> Evaluatio
     if project is None or not can_view_project(actor, project):
         raise NotFoundError(NOT_FOUND)
     return project
+
+
+@dataclass(frozen=True)
+class ProjectPerson:
+    """A member of a project as plain values: who, in which role, named how."""
+
+    user_id: int
+    role: str
+    name: str
+    email: str
+
+
+def project_people(session: Session, project_id: int) -> tuple[ProjectPerson, ...]:
+    """The project's co-evaluators and candidates as plain rows, by user id (one query)."""
+    rows = session.execute(
+        sa.select(ProjectMember.user_id, ProjectMember.role, User.name, User.email)
+        .join(User, User.id == ProjectMember.user_id)
+        .where(ProjectMember.project_id == project_id)
+        .order_by(ProjectMember.user_id, ProjectMember.role)
+    )
+    return tuple(ProjectPerson(*row) for row in rows)
+
+
+def get_project_header_for(
+    session: Session, actor: User, project_id: int
+) -> tuple[EvaluationProject, tuple[ProjectPerson, ...]]:
+    """The project (owner and role profile loaded, members not) and its people as plain
+    rows, if ``actor`` may see it (else NotFoundError). Two queries and no member objects:
+    for pages that serve cached results and need the people only to check access and to
+    notice a change."""
+    project = session.scalar(
+        sa.select(EvaluationProject)
+        .where(EvaluationProject.id == project_id)
+        .options(
+            joinedload(EvaluationProject.owner),
+            joinedload(EvaluationProject.role_profile).joinedload(RoleProfile.framework),
+        )
+    )
+    if project is None:
+        raise NotFoundError(NOT_FOUND)
+    people = project_people(session, project_id)
+    evaluators = {project.owner_id} | {
+        p.user_id for p in people if p.role == ProjectRole.CO_EVALUATOR.value
+    }
+    if not _may_view(actor, evaluators):
+        raise NotFoundError(NOT_FOUND)
+    return project, people
+
+
+def load_members(session: Session, project: EvaluationProject) -> EvaluationProject:
+    """Load the members (and their users) of a project fetched without them (two queries)."""
+    return session.scalars(
+        sa.select(EvaluationProject)
+        .where(EvaluationProject.id == project.id)
+        .options(selectinload(EvaluationProject.members).selectinload(ProjectMember.user))
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def require_owner(actor: User, project: EvaluationProject) -> None:

@@ -251,7 +251,10 @@ def admin_client(client_for):
 def _cold_profile_cache() -> Iterator[None]:
     """Every test starts with an empty profile cache: ids repeat across test databases."""
     from assessments.profile_cache import profiles
+    from assessments.results_cache import project_results
 
     profiles.clear()
+    project_results.clear()
     yield
     profiles.clear()
+    project_results.clear()

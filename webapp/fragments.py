@@ -40,7 +40,7 @@ class FragmentCache:
     """Rendered HTML per key, bounded by entries and by bytes."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
-        self._html: LRUCache[str] = LRUCache(max_entries, max_size=max_bytes, size_of=len)
+        self._html: LRUCache[Markup] = LRUCache(max_entries, max_size=max_bytes, size_of=len)
 
     @property
     def hits(self) -> int:
@@ -58,14 +58,15 @@ class FragmentCache:
         if html is None:
             g.rendering_fragment = True
             try:
-                html = render_template(template, **context())
+                # The template escaped everything when it rendered; the text is its output.
+                html = Markup(render_template(template, **context()))
             finally:
                 g.rendering_fragment = False
             self._html.put(cache_key, html)
         if _TOKEN_MARKER in html:
-            html = html.replace(_TOKEN_MARKER, generate_csrf())
-        # The template escaped everything when it rendered; the stored text is that output.
-        return Markup(html)
+            # str.replace, not Markup.replace, which would escape the token a second time.
+            return Markup(str.replace(html, _TOKEN_MARKER, generate_csrf()))
+        return html
 
     def clear(self) -> None:
         """Forget every fragment."""

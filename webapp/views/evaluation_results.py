@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 
 from flask import (
     Response,
@@ -16,19 +17,23 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.evaluation_results import (
     CandidateResult,
     ProjectResults,
-    build_project_results,
     corrections_for,
 )
 from assessments.evaluation_sheets import (
     sheet_states,
 )
 from assessments.evaluations import (
+    ProjectPerson,
+    get_project_header_for,
+    project_people,
     record_view,
 )
+from assessments.results_cache import project_results
 from core.csv_export import to_csv
 from plans.charts import Series, radar_chart_svg
 from webapp.auth import roles_required
 from webapp.extensions import db
+from webapp.fragments import fragments
 from webapp.views.evaluations import VIEWERS, audit_hr_view, bp, load_project, project_candidate
 
 # ---------------------------------------------------------------- results and comparison
@@ -48,10 +53,16 @@ def radar_for_result(result: CandidateResult, max_level: int, title: str) -> Mar
     )
 
 
+def _cached_results(
+    project: EvaluationProject, people: tuple[ProjectPerson, ...] | None = None
+) -> tuple[ProjectResults, Hashable]:
+    if people is None:
+        people = project_people(db.session, project.id)
+    return project_results.get(db.session, project, people)
+
+
 def _results(project: EvaluationProject) -> ProjectResults:
-    # The scale's top level is all the chart needs of the framework (one small query).
-    top = max(project.role_profile.framework.level_values)
-    return build_project_results(db.session, project, max_level=top)
+    return _cached_results(project)[0]
 
 
 @bp.route("/<int:project_id>/candidates/<int:candidate_id>/results")
@@ -83,11 +94,16 @@ def results(project_id: int, candidate_id: int):
 @bp.route("/<int:project_id>/comparison")
 @roles_required(*VIEWERS)
 def comparison(project_id: int):
-    project = load_project(project_id)
+    # The people as plain rows are enough to check access and to key the cached results.
+    project, people = get_project_header_for(db.session, current_user, project_id)
     audit_hr_view(project, "comparison.view")
-    return render_template(
-        "evaluations/comparison.html", project=project, results=_results(project)
+    results, key = _cached_results(project, people)
+    body = fragments().render(
+        ("comparison", key),
+        "evaluations/_comparison_body.html",
+        lambda: {"project": project, "results": results},
     )
+    return render_template("evaluations/comparison.html", project=project, body=body)
 
 
 MARKER_TEXT = {"blind_spot": "blind spot", "hidden_strength": "hidden strength"}

@@ -1,0 +1,96 @@
+"""Project results (every candidate, the ranking, the agreement) cached per project version.
+
+Building a 50-candidate project's results reads every current rating of its sheets and every
+submitted self-rating of its candidates, then ranks them: tens of milliseconds. They change
+only when a sheet or a self-assessment of a candidate changes, or when the project or its
+people do, so a stamp of those is read instead (one query, plus the project and its members,
+which the caller has loaded anyway to check access) and the results built last time are
+served while it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assessments.evaluation_models import EvaluationProject, ProjectMember, ProjectRole
+from assessments.evaluation_results import ProjectResults, build_project_results
+from assessments.evaluations import ProjectPerson, load_members
+from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
+from core.cache import LRUCache
+
+MAX_PROJECTS = 256
+
+
+def _stamp_query() -> sa.Select:
+    project_id = sa.bindparam("project_id", type_=sa.Integer)
+    sheets = sa.select(Assessment.id).where(Assessment.evaluation_project_id == project_id)
+    candidates = sa.select(ProjectMember.user_id).where(
+        ProjectMember.project_id == project_id,
+        ProjectMember.role == ProjectRole.CANDIDATE.value,
+    )
+    own_rounds = sa.select(Assessment.id).where(
+        Assessment.subject_id.in_(candidates), Assessment.kind == AssessmentKind.SELF.value
+    )
+    submitted = Assessment.status == AssessmentStatus.SUBMITTED.value
+    parts = [
+        # Ratings are appended (a correction is a new row), so the newest id moves on change.
+        sa.select(sa.func.max(Rating.id)).where(Rating.assessment_id.in_(sheets)),
+        sa.select(sa.func.count()).where(Assessment.evaluation_project_id == project_id, submitted),
+        sa.select(sa.func.max(Assessment.submitted_at)).where(
+            Assessment.evaluation_project_id == project_id
+        ),
+        sa.select(sa.func.max(Rating.id)).where(Rating.assessment_id.in_(own_rounds)),
+        sa.select(sa.func.count()).where(Assessment.id.in_(own_rounds), submitted),
+        sa.select(sa.func.max(Assessment.submitted_at)).where(Assessment.id.in_(own_rounds)),
+    ]
+    return sa.select(*(part.scalar_subquery() for part in parts))
+
+
+_STAMP: list[sa.Select] = []
+
+
+def results_key(
+    session: Session, project: EvaluationProject, people: tuple[ProjectPerson, ...]
+) -> tuple[Any, ...]:
+    """A value that changes whenever anything the project's results show changes: its
+    sheets and its candidates' self-assessments (one query), the project itself, its owner
+    and its people (already loaded by the caller, see ``get_project_header_for``)."""
+    if not _STAMP:
+        _STAMP.append(_stamp_query())
+    ratings = tuple(session.execute(_STAMP[0], {"project_id": project.id}).one())
+    project_part = (project.id, project.version, project.updated_at, project.role_profile_id)
+    owner = (project.owner_id, project.owner.name, project.owner.email)
+    return (project_part, owner, people, ratings)
+
+
+def _build(session: Session, project: EvaluationProject) -> ProjectResults:
+    # The role profile belongs to a published framework, which never changes, so its scale
+    # (read here, on a miss only) needs no place in the key.
+    top = max(project.role_profile.framework.level_values)
+    return build_project_results(session, load_members(session, project), max_level=top)
+
+
+class ProjectResultsCache:
+    """Least-recently-used project results per results key."""
+
+    def __init__(self, max_projects: int = MAX_PROJECTS) -> None:
+        self._results: LRUCache[ProjectResults] = LRUCache(max_projects)
+
+    def get(
+        self, session: Session, project: EvaluationProject, people: tuple[ProjectPerson, ...]
+    ) -> tuple[ProjectResults, Hashable]:
+        """The project's results and the key they were cached under (for caching what
+        derives from them); built, with the members loaded, only when the inputs changed."""
+        key = results_key(session, project, people)
+        return self._results.get_or_make(key, lambda: _build(session, project)), key
+
+    def clear(self) -> None:
+        """Forget every project's results (tests use it to start cold)."""
+        self._results.clear()
+
+
+project_results = ProjectResultsCache()
