@@ -21,14 +21,14 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Certification, Qualification, Rating, TargetRoleChoice
 from assessments.profile import Profile, build_profile
 from competencies.models import Framework, RoleProfile
-from core.cache import LRUCache
+from core.cache import LRUCache, stamp_query
 
 MAX_ENTRIES = 4096
 
 
-def _stamp_query() -> sa.Select:
-    """The stamp query with the person as a bound parameter, built once per process."""
-    person_id = sa.bindparam("person_id", type_=sa.Integer)
+def profile_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
+    """Scalar selects that together change whenever the person's profile does (pages that
+    show more than the profile add their own parts and read everything in one query)."""
     own = sa.select(Assessment.id).where(Assessment.subject_id == person_id)
     projects = sa.select(Assessment.evaluation_project_id).where(
         Assessment.subject_id == person_id, Assessment.evaluation_project_id.is_not(None)
@@ -55,7 +55,12 @@ def _stamp_query() -> sa.Select:
         sa.select(sa.func.max(Framework.published_at)),
         sa.select(sa.func.count()).where(RoleProfile.is_retired),
     ]
-    return sa.select(*(part.scalar_subquery() for part in parts))
+    return parts
+
+
+def person_id_parameter() -> sa.BindParameter:
+    """The bound parameter the stamp parts take the person by."""
+    return sa.bindparam("person_id", type_=sa.Integer)
 
 
 _STAMP: list[sa.Select] = []
@@ -65,7 +70,7 @@ def profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's profile shows changes."""
     if not _STAMP:
         # Building the expression costs more than running it, so it is built once.
-        _STAMP.append(_stamp_query())
+        _STAMP.append(stamp_query(profile_stamp_parts(person_id_parameter())))
     return tuple(session.execute(_STAMP[0], {"person_id": person_id}).one())
 
 

@@ -20,7 +20,7 @@ from assessments.evaluation_models import EvaluationProject, ProjectMember, Proj
 from assessments.evaluation_results import ProjectResults, build_project_results
 from assessments.evaluations import ProjectPerson, load_members
 from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
-from core.cache import LRUCache
+from core.cache import LRUCache, stamp_query
 
 MAX_PROJECTS = 256
 
@@ -47,7 +47,7 @@ def _stamp_query() -> sa.Select:
         sa.select(sa.func.count()).where(Assessment.id.in_(own_rounds), submitted),
         sa.select(sa.func.max(Assessment.submitted_at)).where(Assessment.id.in_(own_rounds)),
     ]
-    return sa.select(*(part.scalar_subquery() for part in parts))
+    return stamp_query(parts)
 
 
 _STAMP: list[sa.Select] = []

@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+import sqlalchemy as sa
+
 V = TypeVar("V")
 
 
@@ -97,3 +99,8 @@ class LRUCache(Generic[V]):
             self._size = 0
             self.hits = 0
             self.misses = 0
+
+
+def stamp_query(parts: list[sa.Select]) -> sa.Select:
+    """One query reading every stamp part (each a one-value select) side by side."""
+    return sa.select(*(part.scalar_subquery() for part in parts))

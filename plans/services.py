@@ -375,3 +375,14 @@ def cost_items(plan: DevelopmentPlan) -> list[builder.CostItem]:
 def plan_totals(plan: DevelopmentPlan) -> builder.BudgetTotals:
     """Hours and cost of the plan's trainings against its budget limit."""
     return builder.budget_totals(cost_items(plan), Decimal(plan.budget_limit), plan.currency)
+
+
+def plans_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
+    """Scalar selects that change whenever any plan of the person or one of its goals does
+    (a goal change touches its plan, which moves the plan's lock version)."""
+    mine = DevelopmentPlan.person_id == person_id
+    return [
+        sa.select(sa.func.count(DevelopmentPlan.id)).where(mine),
+        sa.select(sa.func.max(DevelopmentPlan.id)).where(mine),
+        sa.select(sa.func.coalesce(sa.func.sum(DevelopmentPlan.lock_version), 0)).where(mine),
+    ]

@@ -712,3 +712,37 @@ def seed_catalogue(session: Session, actor: User | None = None) -> tuple[int, in
             after={"added": added, "source": "training/data/catalogue.json"},
         )
     return added, len(existing)
+
+
+def recommendation_stamp_parts(
+    person_id: sa.BindParameter, subject_key: sa.BindParameter
+) -> list[sa.Select]:
+    """Scalar selects that together change whenever a person's recommendations may, besides
+    their profile: the catalogue, their enrollments, their track record and the levels
+    observed after trainings. Rows carry a version that every update moves."""
+    history = sa.select(HistoryEnrollment.id).where(HistoryEnrollment.subject_key == subject_key)
+    return [
+        sa.select(sa.func.count(Training.id)),
+        sa.select(sa.func.max(Training.updated_at)),
+        sa.select(sa.func.coalesce(sa.func.sum(Training.version), 0)),
+        sa.select(sa.func.count(Enrollment.id)).where(Enrollment.person_id == person_id),
+        sa.select(sa.func.max(Enrollment.id)).where(Enrollment.person_id == person_id),
+        sa.select(sa.func.coalesce(sa.func.sum(Enrollment.version), 0)).where(
+            Enrollment.person_id == person_id
+        ),
+        sa.select(sa.func.count(HistoryEnrollment.id)).where(
+            HistoryEnrollment.subject_key == subject_key
+        ),
+        sa.select(sa.func.max(HistoryEnrollment.id)).where(
+            HistoryEnrollment.subject_key == subject_key
+        ),
+        sa.select(sa.func.max(HistoryOutcome.id)).where(
+            HistoryOutcome.history_enrollment_id.in_(history)
+        ),
+        sa.select(sa.func.count(LevelObservation.id)).where(
+            LevelObservation.subject_key == subject_key
+        ),
+        sa.select(sa.func.max(LevelObservation.id)).where(
+            LevelObservation.subject_key == subject_key
+        ),
+    ]

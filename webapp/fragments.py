@@ -36,41 +36,60 @@ def _csrf_token_for_templates() -> str:
     return generate_csrf()
 
 
+def _html_size(entry: tuple[Markup, int]) -> int:
+    return len(entry[0])
+
+
 class FragmentCache:
-    """Rendered HTML per key, bounded by entries and by bytes."""
+    """Rendered HTML (with the HTTP status it was rendered for) per key, bounded by entries
+    and by bytes."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
-        self._html: LRUCache[Markup] = LRUCache(max_entries, max_size=max_bytes, size_of=len)
+        self._entries: LRUCache[tuple[Markup, int]] = LRUCache(
+            max_entries, max_size=max_bytes, size_of=_html_size
+        )
 
     @property
     def hits(self) -> int:
-        return self._html.hits
+        return self._entries.hits
 
     @property
     def misses(self) -> int:
-        return self._html.misses
+        return self._entries.misses
 
     def render(self, key: Hashable, template: str, context: Callable[[], dict[str, Any]]) -> Markup:
         """``template`` rendered with ``context()``, or the HTML rendered last time under
         ``key``; ``context`` is called only when rendering is needed."""
+        return self.render_with_status(key, template, lambda: (context(), 200))[0]
+
+    def render_with_status(
+        self,
+        key: Hashable,
+        template: str,
+        context: Callable[[], tuple[dict[str, Any], int]],
+    ) -> tuple[Markup, int]:
+        """Like ``render`` for a page whose status depends on what it shows (a 400 for bad
+        filters): ``context()`` gives the template's context and the status."""
         cache_key = (template, key)
-        html = self._html.get(cache_key)
-        if html is None:
+        entry = self._entries.get(cache_key)
+        if entry is None:
+            values, status = context()
             g.rendering_fragment = True
             try:
                 # The template escaped everything when it rendered; the text is its output.
-                html = Markup(render_template(template, **context()))
+                entry = (Markup(render_template(template, **values)), status)
             finally:
                 g.rendering_fragment = False
-            self._html.put(cache_key, html)
+            self._entries.put(cache_key, entry)
+        html, status = entry
         if _TOKEN_MARKER in html:
             # str.replace, not Markup.replace, which would escape the token a second time.
-            return Markup(str.replace(html, _TOKEN_MARKER, generate_csrf()))
-        return html
+            html = Markup(str.replace(html, _TOKEN_MARKER, generate_csrf()))
+        return html, status
 
     def clear(self) -> None:
         """Forget every fragment."""
-        self._html.clear()
+        self._entries.clear()
 
 
 def fragments() -> FragmentCache:

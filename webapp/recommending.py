@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from assessments.profile_cache import person_id_parameter, profile_stamp_parts
+from core.cache import stamp_query
+from plans.services import plans_stamp_parts
 from training.artefacts import ArtefactCache, LoadedModel
 from training.features import CatalogueArrays, empty_catalogue, empty_history
 from training.history import CatalogueCache, FrameworkColumns
 from training.recommender import TrainingRecommender
+from training.services import recommendation_stamp_parts, subject_key_for
 
 log = logging.getLogger(__name__)
 EXTENSION = "proficio_recommender"
@@ -84,3 +90,23 @@ def init_app(app: Flask) -> None:
 def state() -> RecommenderState:
     """The current app's recommender state."""
     return current_app.extensions[EXTENSION]
+
+
+_STAMP: list[sa.Select] = []
+
+
+def recommendation_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
+    """One query: a value that changes whenever anything the person's recommendations page
+    shows may change (profile, catalogue, enrollments, track record, plans)."""
+    if not _STAMP:
+        person = person_id_parameter()
+        subject = sa.bindparam("subject_key", type_=sa.String)
+        parts = [
+            *profile_stamp_parts(person),
+            *recommendation_stamp_parts(person, subject),
+            *plans_stamp_parts(person),
+        ]
+        # Building the expression costs more than running it, so it is built once.
+        _STAMP.append(stamp_query(parts))
+    values = {"person_id": person_id, "subject_key": subject_key_for(person_id)}
+    return tuple(session.execute(_STAMP[0], values).one())

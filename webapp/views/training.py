@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -52,7 +53,9 @@ from webapp.forms.training import (
     training_form_class,
     weight_field_name,
 )
+from webapp.fragments import fragments
 from webapp.plan_helpers import draft_goals, goal_for_training
+from webapp.recommending import recommendation_stamp
 from webapp.recommending import state as recommender_state
 from webapp.views.auth import _safe_next
 
@@ -303,6 +306,23 @@ def enrollment_rating(enrollment_id: int):
 @bp.route("/recommendations")
 @any_signed_in
 def recommendations():
+    # Everything the page shows is derived from data the stamp covers, the filters and the
+    # model in use, so it is rendered once per combination and served from the cache.
+    loaded = recommender_state().artefacts.get()
+    key = (
+        current_user.id,
+        tuple(request.args.items(multi=True)),
+        recommendation_stamp(db.session, current_user.id),
+        loaded.metadata.get("sha256") if loaded else None,
+        date.today(),
+    )
+    body, status = fragments().render_with_status(
+        key, "training/_recommendations_body.html", _recommendations_context
+    )
+    return render_template("training/recommendations.html", body=body), status
+
+
+def _recommendations_context() -> tuple[dict[str, object], int]:
     roles = role_profiles(db.session)
     form = RecommendationForm(request.args)
     form.role.choices = [(r.code, r.name) for r in roles]
@@ -358,25 +378,22 @@ def recommendations():
             sa.func.max(sa.case((LevelObservation.is_synthetic, 1), else_=0)),
         ).where(LevelObservation.subject_key == subject_key_for(current_user.id))
     ).one()
-    return (
-        render_template(
-            "training/recommendations.html",
-            form=form,
-            profile=profile,
-            standings=standings,
-            names=columns.names,
-            result=result,
-            trainings=trainings,
-            planned=planned,
-            model=loaded,
-            has_levels=bool(observed[0]),
-            levels_are_synthetic=bool(observed[1]),
-            constraints=constraints,
-            plan_goals=plan_goals,
-            suggested=suggested,
-        ),
-        status,
-    )
+    context = {
+        "form": form,
+        "profile": profile,
+        "standings": standings,
+        "names": columns.names,
+        "result": result,
+        "trainings": trainings,
+        "planned": planned,
+        "model": loaded,
+        "has_levels": bool(observed[0]),
+        "levels_are_synthetic": bool(observed[1]),
+        "constraints": constraints,
+        "plan_goals": plan_goals,
+        "suggested": suggested,
+    }
+    return context, status
 
 
 # ---------------------------------------------------------------- HR: catalogue upkeep
