@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessments import scoring
-from assessments.models import TargetRoleChoice
+from assessments.models import Assessment, Rating, TargetRoleChoice
 from assessments.profile import (
     evaluated_rating_rows,
     latest_self_levels,
@@ -33,6 +33,8 @@ from competencies.models import (
     RoleProfile,
     RoleRequirement,
 )
+from core.audit import AuditEvent
+from core.cache import stamp_query
 from core.users import Role, User
 from plans.models import DevelopmentPlan, PlanStatus
 
@@ -245,6 +247,42 @@ def _standings_for(
             )
         )
     return rows
+
+
+# Audited actions that read rather than change what the overview shows.
+READ_ONLY_ACTIONS = ("user.login", "user.logout", "privacy.export", "plan.export")
+
+
+def _overview_stamp_query() -> sa.Select:
+    changes = sa.select(sa.func.max(AuditEvent.id)).where(
+        AuditEvent.action.not_in(READ_ONLY_ACTIONS),
+        AuditEvent.action.not_like("%.view"),
+        AuditEvent.action.not_like("plan.export%"),
+    )
+    return stamp_query(
+        [
+            # Every change to people, ratings, roles, plans and frameworks is audited; the
+            # newest ids of the rows the overview is built from back that up directly.
+            changes,
+            sa.select(sa.func.max(Rating.id)),
+            sa.select(sa.func.max(Assessment.id)),
+            sa.select(sa.func.max(TargetRoleChoice.id)),
+            sa.select(sa.func.max(User.id)),
+            sa.select(sa.func.max(DevelopmentPlan.id)),
+            sa.select(sa.func.max(Framework.published_at)),
+        ]
+    )
+
+
+_STAMP: list[sa.Select] = []
+
+
+def overview_stamp(session: Session) -> tuple[object, ...]:
+    """One query of newest ids (each an index lookup): a value that changes whenever the
+    organisation's heatmap, readiness or budget may change."""
+    if not _STAMP:
+        _STAMP.append(_overview_stamp_query())
+    return tuple(session.execute(_STAMP[0]).one())
 
 
 def heatmap_page(

@@ -59,3 +59,16 @@ def test_the_navigation_shows_a_changed_name_at_once(candidate_client, db_sessio
     )
     db_session.commit()
     assert "Renamed Person" in candidate_client.get("/profile/").get_data(as_text=True)
+
+
+def test_the_heatmap_shows_a_new_target_role_at_once(client_for, db_session):
+    from assessments.services import choose_target_role
+    from competencies.models import RoleProfile
+
+    hr = client_for("hr")
+    before = hr.get("/hr/plans/heatmap").get_data(as_text=True).count("Junior IT Project Manager")
+    role = db_session.scalar(sa.select(RoleProfile).where(RoleProfile.code == "JITPM"))
+    choose_target_role(db_session, get_user_by_email(db_session, ROLE_EMAILS["candidate"]), role.id)
+    db_session.commit()
+    after = hr.get("/hr/plans/heatmap").get_data(as_text=True).count("Junior IT Project Manager")
+    assert after == before + 1

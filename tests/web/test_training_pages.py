@@ -329,6 +329,18 @@ def test_recommendations_respect_the_constraints(candidate_client, alex, db_sess
         assert training.format in {"live_online", "workshop"}
 
 
+def test_recommendations_leave_out_a_training_started_since_the_last_visit(
+    candidate_client, alex, db_session
+):
+    # The page is served from a cache; a new enrollment must show on the very next visit.
+    first = _shown_trainings(candidate_client.get("/training/recommendations").text, db_session)
+    assert first
+    db_session.add(Enrollment(person_id=alex.id, training_id=first[0].id, status="in_progress"))
+    db_session.commit()
+    again = _shown_trainings(candidate_client.get("/training/recommendations").text, db_session)
+    assert first[0] not in again
+
+
 def test_recommendations_explain_with_numbers(candidate_client, alex, db_session):
     html = candidate_client.get("/training/recommendations?max_cost=1500").get_data(as_text=True)
     assert "cold-start score" in html

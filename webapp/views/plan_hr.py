@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -31,6 +32,7 @@ from training.services import role_profiles
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.plans import ExportForm, OverviewFilterForm, PlanFilterForm
+from webapp.fragments import fragments
 from webapp.plan_helpers import export_dir
 
 log = logging.getLogger(__name__)
@@ -90,11 +92,17 @@ def index():
 @roles_required(Role.HR)
 def overview_page():
     """Readiness per role and the training budget planned and spent."""
-    return render_template(
-        "hr_plans/overview.html",
-        readiness=overview.readiness_by_role(db.session),
-        budget=budget.budget_summary(db.session),
+    # Readiness reads every candidate's ratings; it is built once per organisation stamp.
+    key = (overview.overview_stamp(db.session), date.today())
+    body = fragments().render(
+        key,
+        "hr_plans/_overview_body.html",
+        lambda: {
+            "readiness": overview.readiness_by_role(db.session),
+            "budget": budget.budget_summary(db.session),
+        },
     )
+    return render_template("hr_plans/overview.html", body=body)
 
 
 def _overview_filters() -> tuple[OverviewFilterForm, str | None, str | None, int]:
@@ -110,17 +118,20 @@ def _overview_filters() -> tuple[OverviewFilterForm, str | None, str | None, int
 @roles_required(Role.HR)
 def heatmap():
     """People × competencies against each person's target role, one page at a time."""
+    key = (
+        tuple(request.args.items(multi=True)),
+        overview.overview_stamp(db.session),
+        date.today(),
+    )
+    body, status = fragments().render_with_status(key, "hr_plans/_heatmap_body.html", _heatmap)
+    return render_template("hr_plans/heatmap.html", body=body), status
+
+
+def _heatmap() -> tuple[dict[str, object], int]:
     form, role, text, status = _overview_filters()
     page = overview.heatmap_page(db.session, role_code=role, text=text, page=_page())
-    return (
-        render_template(
-            "hr_plans/heatmap.html",
-            form=form,
-            heatmap=page,
-            args={k: v for k, v in request.args.items() if k != "page"},
-        ),
-        status,
-    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return {"form": form, "heatmap": page, "args": args}, status
 
 
 @bp.route("/heatmap.csv")
