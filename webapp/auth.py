@@ -14,6 +14,9 @@ from core.users import Role, User
 from webapp.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Built once: every request loads the signed-in user, and building the statement each time
+# costs about as much as running it.
+_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id", type_=sa.Integer))
 
 
 def init_login(app: Flask, login_manager: LoginManager) -> None:
@@ -28,7 +31,7 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
         user_id, _, token = session_id.partition(":")
         if not user_id.isdecimal() or not token:
             return None
-        user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
+        user = db.session.scalar(_USER_BY_ID, {"user_id": int(user_id)})
         # A rotated token (password or role change, forced logout) ends this session.
         if user is None or not user.is_active or user.session_token != token:
             return None
