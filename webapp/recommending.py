@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 from training.artefacts import ArtefactCache, LoadedModel
 from training.features import CatalogueArrays, empty_catalogue, empty_history
 from training.history import CatalogueCache, FrameworkColumns
-from training.recommender import TrainingRecommender
+
+if TYPE_CHECKING:
+    from training.recommender import TrainingRecommender
 
 log = logging.getLogger(__name__)
 EXTENSION = "proficio_recommender"
@@ -52,6 +55,9 @@ class RecommenderState:
     def cold_start(self, codes: tuple[str, ...]) -> TrainingRecommender:
         """A recommender with no history: it ranks by the cold-start score."""
         if codes not in self._cold:
+            # Deferred: scikit-learn takes about a second to import; the first ranking pays it.
+            from training.recommender import TrainingRecommender
+
             self._cold[codes] = TrainingRecommender().fit(
                 empty_history(codes), empty_catalogue(codes)
             )
