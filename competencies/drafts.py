@@ -8,6 +8,7 @@ profiles) that keeps every uuid, so the versions of one competency can be follow
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -70,6 +71,41 @@ def draft_of(session: Session, framework_uuid: str) -> Framework | None:
         sa.select(Framework)
         .where(Framework.uuid == framework_uuid, Framework.status == FrameworkStatus.DRAFT.value)
         .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class LineagePlace:
+    """Where one version stands in its lineage."""
+
+    draft: Framework | None  # the lineage's open draft
+    current: Framework | None  # the published version HR works with
+    previous: Framework | None  # the version it was based on, else the one numbered before
+
+
+def place_in_lineage(session: Session, framework: Framework) -> LineagePlace:
+    """The draft, current and previous versions around ``framework``, from one query.
+
+    Gives the answers of `draft_of`, `current_framework` and the previous-version lookup of
+    the version pages, which would otherwise cost a query each.
+    """
+    versions = session.scalars(
+        sa.select(Framework)
+        .where(Framework.uuid == framework.uuid)
+        .order_by(Framework.published_at.desc(), Framework.id.desc())
+    ).all()
+    published = [v for v in versions if v.status == FrameworkStatus.PUBLISHED]
+    drafts = [v for v in versions if v.status == FrameworkStatus.DRAFT]
+    if framework.based_on_id is not None:
+        # Already in the session when it belongs to the lineage: then no query is made.
+        previous = session.get(Framework, framework.based_on_id)
+    else:
+        earlier = [v for v in versions if v.version < framework.version]
+        previous = max(earlier, key=lambda v: v.version, default=None)
+    return LineagePlace(
+        draft=drafts[0] if drafts else None,
+        current=published[0] if published else None,
+        previous=previous,
     )
 
 

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from competencies.models import (
     Area,
@@ -230,6 +230,48 @@ def load_framework_tree(session: Session, framework_id: int) -> Framework | None
             selectinload(Framework.relations),
         )
     )
+
+
+def load_framework_outline(
+    session: Session, framework_id: int | None = None, *, with_profiles: bool = False
+) -> Framework | None:
+    """A version as the framework pages show it: its scale, areas and competencies.
+
+    ``framework_id`` None stands for the current published version, found in the same query.
+    Three queries; ``with_profiles`` adds the competencies' level descriptors and the role
+    profiles with their requirements (three more). Relations and the requirements'
+    competencies are left to `load_framework_tree`.
+    """
+    options = [
+        # A scale has a handful of levels: joining them to the one version row saves a query.
+        joinedload(Framework.scale_levels),
+        selectinload(Framework.areas).selectinload(Area.competencies),
+    ]
+    if with_profiles:
+        options += [
+            selectinload(Framework.areas)
+            .selectinload(Area.competencies)
+            .selectinload(Competency.level_descriptors),
+            selectinload(Framework.role_profiles).selectinload(RoleProfile.requirements),
+        ]
+    wanted = current_framework_id_query() if framework_id is None else framework_id
+    return (
+        session.execute(sa.select(Framework).where(Framework.id == wanted).options(*options))
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def competency_depths(framework: Framework) -> dict[int, int]:
+    """How deep each competency of a loaded outline sits under its parents (0 at the top)."""
+    depth: dict[int, int] = {}
+    # Position order puts every parent before its sub-competencies.
+    ordered = sorted(
+        (c for area in framework.areas for c in area.competencies), key=lambda c: c.position
+    )
+    for c in ordered:
+        depth[c.id] = depth.get(c.parent_id, -1) + 1 if c.parent_id else 0
+    return depth
 
 
 def describe_framework(framework: Framework) -> dict[str, Any]:

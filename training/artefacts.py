@@ -18,13 +18,14 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-import sklearn
 
-from training.recommender import FEATURE_NAMES, TrainingRecommender
+from training.pairs import FEATURE_NAMES
+
+if TYPE_CHECKING:
+    from training.recommender import TrainingRecommender
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,10 @@ def save_artefact(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the fitted recommender and its metadata atomically; returns the metadata."""
+    # Deferred: joblib and scikit-learn cost about a second to import; saving is offline work.
+    import joblib
+    import sklearn
+
     directory = Path(directory)
     model_path = directory / MODEL_FILE
     fd, temporary = tempfile.mkstemp(dir=_ensure(directory), prefix=f".{MODEL_FILE}.")
@@ -125,6 +130,12 @@ def read_metadata(directory: Path) -> dict[str, Any]:
 
 def load_artefact(directory: Path, *, key: bytes) -> tuple[TrainingRecommender, dict[str, Any]]:
     """Check and load the artefact; raises ArtefactError with the reason when it cannot be used."""
+    # Deferred: joblib and scikit-learn cost about a second to import, paid on the first load.
+    import joblib
+    import sklearn
+
+    from training.recommender import TrainingRecommender
+
     directory = Path(directory)
     metadata = read_metadata(directory)
     if metadata.get("format") != ARTEFACT_FORMAT:

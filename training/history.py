@@ -6,11 +6,10 @@ import math
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
-from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sqlalchemy.orm import Session, selectinload
 
 from competencies.models import Competency, Framework
@@ -25,9 +24,12 @@ from training.features import (
     person_from_standings,
 )
 from training.models import HistoryEnrollment, HistoryOutcome, Training
-from training.recommender import TrainingRecommender, history_features
+from training.pairs import history_features
 from training.services import person_standings, subject_key_for
 from training.synthetic import SYNTHETIC_SOURCE, SyntheticWorld
+
+if TYPE_CHECKING:
+    from training.recommender import TrainingRecommender
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -223,6 +225,11 @@ def fit_recommender(
     The metrics (ROC AUC, log loss, Brier score of "the level rose") come from a fit on the
     other people, so they describe people the model has not seen.
     """
+    # scikit-learn takes about a second to import: only fitting pays for it, not app start-up.
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+    from training.recommender import TrainingRecommender
+
     params = params or {}
     metrics: dict[str, Any] = {}
     features, labels, groups = history_features(history, catalogue)

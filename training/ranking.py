@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,7 +20,9 @@ from training.features import (
 )
 from training.formatting import format_hours as format_hours  # re-exported for callers
 from training.formatting import format_money as format_money
-from training.recommender import ColdStartScorer, TrainingRecommender
+
+if TYPE_CHECKING:
+    from training.recommender import ColdStartScorer, TrainingRecommender
 
 MAX_REASONS = 3
 
@@ -151,7 +154,8 @@ def recommend(
         )
         if has_gap and not covered
     )
-    if isinstance(ranker, TrainingRecommender):
+    # Duck-typed rather than isinstance, so that ranking never needs scikit-learn imported.
+    if hasattr(ranker, "explain_scores"):
         contributions, chances = ranker.explain_scores(view, catalogue)
         method = "learned" if ranker.is_learned else "cold_start"
     else:

@@ -21,7 +21,6 @@ from core.backup import BackupError, backup_database, restore_database
 from core.errors import DomainError
 from core.users import Role, create_user
 from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
-from training.evaluation import evaluate, format_report
 from training.history import TooLittleHistoryError, train_and_save
 from training.services import refresh_outcomes
 from webapp.cli_plans import plans_cli
@@ -301,6 +300,9 @@ def recommender_evaluate(as_json: bool, people: int, seed: int, catalogue_size: 
     """Compare the learned model with the baselines on held-out synthetic people."""
     if people < 50:
         raise click.ClickException("Use at least 50 people; fewer leave nothing to hold out.")
+    # Deferred: the evaluation imports scikit-learn (about a second), which the app never needs.
+    from training.evaluation import evaluate, format_report
+
     report = evaluate(
         n_people=people,
         seed=seed,

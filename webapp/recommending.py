@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -20,8 +20,10 @@ from plans.services import plans_stamp_parts
 from training.artefacts import ArtefactCache, LoadedModel
 from training.features import CatalogueArrays, empty_catalogue, empty_history
 from training.history import CatalogueCache, FrameworkColumns
-from training.recommender import TrainingRecommender
 from training.services import recommendation_stamp_parts, subject_key_for
+
+if TYPE_CHECKING:
+    from training.recommender import TrainingRecommender
 
 log = logging.getLogger(__name__)
 EXTENSION = "proficio_recommender"
@@ -58,6 +60,9 @@ class RecommenderState:
     def cold_start(self, codes: tuple[str, ...]) -> TrainingRecommender:
         """A recommender with no history: it ranks by the cold-start score."""
         if codes not in self._cold:
+            # Deferred: scikit-learn takes about a second to import; the first ranking pays it.
+            from training.recommender import TrainingRecommender
+
             self._cold[codes] = TrainingRecommender().fit(
                 empty_history(codes), empty_catalogue(codes)
             )

@@ -7,14 +7,13 @@ from sklearn.exceptions import NotFittedError
 
 from tests.unit.toy import CODES, catalogue, history_where, person
 from training.features import empty_history, reach_and_stretch
+from training.pairs import FEATURE_NAMES, history_features
 from training.recommender import (
-    FEATURE_NAMES,
     ColdStartScorer,
     GapClosingModel,
     PopularityRanker,
     PriorityBandRanker,
     TrainingRecommender,
-    history_features,
 )
 
 

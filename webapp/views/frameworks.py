@@ -9,12 +9,18 @@ from sqlalchemy.orm import selectinload
 
 from competencies.drafts import draft_of
 from competencies.models import Competency, Framework, FrameworkStatus, RoleProfile, RoleRequirement
-from competencies.services import current_framework, load_framework_tree
+from competencies.services import (
+    competency_depths,
+    current_framework,
+    load_framework_outline,
+    load_framework_tree,
+)
 from core.users import Role
 from webapp.auth import any_signed_in
 from webapp.extensions import db
 
 bp = Blueprint("frameworks", __name__, url_prefix="/framework")
+NOT_PUBLISHED = "No framework has been published yet. Run the seed command."
 
 
 def _may_see(framework: Framework) -> bool:
@@ -25,7 +31,7 @@ def _may_see(framework: Framework) -> bool:
 def _current_tree() -> Framework:
     framework = current_framework(db.session)
     if framework is None:
-        abort(404, "No framework has been published yet. Run the seed command.")
+        abort(404, NOT_PUBLISHED)
     tree = load_framework_tree(db.session, framework.id)
     assert tree is not None
     return tree
@@ -34,14 +40,18 @@ def _current_tree() -> Framework:
 @bp.route("/")
 @any_signed_in
 def index():
-    framework = _current_tree()
+    framework = load_framework_outline(db.session)
+    if framework is None:
+        abort(404, NOT_PUBLISHED)
     draft = None
     if current_user.has_role(Role.HR, Role.ADMIN):
         draft = draft_of(db.session, framework.uuid)
-    depth: dict[int, int] = {}
-    for c in framework.competencies:
-        depth[c.id] = depth.get(c.parent_id, -1) + 1 if c.parent_id else 0
-    return render_template("frameworks/index.html", framework=framework, draft=draft, depth=depth)
+    return render_template(
+        "frameworks/index.html",
+        framework=framework,
+        draft=draft,
+        depth=competency_depths(framework),
+    )
 
 
 @bp.route("/competencies/<int:competency_id>")

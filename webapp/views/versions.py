@@ -11,14 +11,19 @@ from competencies.diff import diff_frameworks
 from competencies.drafts import (
     create_draft,
     discard_draft,
-    draft_of,
     get_framework,
     list_versions,
+    place_in_lineage,
     publish_draft,
     require_draft,
 )
 from competencies.models import Competency, Framework, FrameworkStatus
-from competencies.services import current_framework, load_framework_tree
+from competencies.services import (
+    competency_depths,
+    current_framework,
+    load_framework_outline,
+    load_framework_tree,
+)
 from competencies.spec import spec_from_framework
 from core.users import Role, User
 from webapp.auth import roles_required
@@ -89,20 +94,18 @@ def index():
 @bp.route("/<int:framework_id>")
 @roles_required(*EDITORS)
 def detail(framework_id: int):
-    framework = load_tree(framework_id)
-    draft = None if framework.is_draft else draft_of(db.session, framework.uuid)
-    current = current_framework(db.session, framework.uuid)
-    depth = {}
-    for c in sorted(framework.competencies, key=lambda c: c.position):
-        depth[c.id] = depth.get(c.parent_id, -1) + 1 if c.parent_id else 0
+    framework = load_framework_outline(db.session, framework_id, with_profiles=True)
+    if framework is None:
+        abort(404)
+    place = place_in_lineage(db.session, framework)
     return render_template(
         "versions/detail.html",
         framework=framework,
-        draft=draft,
-        is_current=current is not None and current.id == framework.id,
-        previous=previous_version(framework),
+        draft=None if framework.is_draft else place.draft,
+        is_current=place.current is not None and place.current.id == framework.id,
+        previous=place.previous,
         people=_people(framework.created_by_id, framework.published_by_id),
-        depth=depth,
+        depth=competency_depths(framework),
         form=ConfirmForm(),
     )
 
