@@ -2,8 +2,8 @@
 evaluated level, agreement and calibration flags, the self-view, gates, fit and the ranking.
 
 Built in a fixed number of queries however many candidates or evaluators there are: the
-role's competencies, the current ratings of every submitted sheet, and the candidates' self
-rounds (two queries). The arithmetic is ``assessments.scoring`` and
+role's competencies, the current ratings of every submitted sheet, and the candidates' latest
+self levels (one query, picked by the database). The arithmetic is ``assessments.scoring`` and
 ``assessments.agreement``. Only submitted sheets count; a competency no evaluator observed
 has no evaluated level and counts as not yet demonstrated towards gates and gaps (the
 self-view is shown next to it, never mixed in).
@@ -23,10 +23,8 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, AssessmentStatus, Rating
 from assessments.profile import (
     RoleAxis,
-    latest_self_levels,
+    latest_self_level_map,
     role_axes,
-    submitted_self_ratings,
-    submitted_self_rounds,
 )
 from competencies.models import Competency
 from core.users import User
@@ -206,13 +204,12 @@ def _candidate_result(
 def build_project_results(
     session: Session, project: EvaluationProject, *, max_level: int = 5
 ) -> ProjectResults:
-    """Results of every candidate of ``project`` (members loaded) in four queries."""
+    """Results of every candidate of ``project`` (members loaded) in three queries."""
     axes = role_axes(session, project.role_profile_id)
     rows = project_rating_rows(session, project.id)
     candidates = project.candidates
     ids = [c.id for c in candidates]
-    rounds = submitted_self_rounds(session, ids) if ids else {}
-    self_ratings = submitted_self_ratings(session, ids) if ids else {}
+    own_levels = latest_self_level_map(session, ids) if ids else {}
     names = {u.id: u.name for u in project.evaluators}
 
     per_candidate: dict[int, dict[int, dict[str, int | None]]] = {cid: {} for cid in ids}
@@ -221,8 +218,7 @@ def build_project_results(
             per_candidate[subject_id].setdefault(assessor_id, {})[uuid] = level
     results = []
     for candidate in candidates:
-        latest = latest_self_levels(rounds[candidate.id], self_ratings[candidate.id])
-        own = {uuid: pair[0].level for uuid, pair in latest.items() if pair[0].level is not None}
+        own = own_levels[candidate.id]
         results.append(_candidate_result(candidate, axes, per_candidate[candidate.id], own, names))
 
     rated = [r for r in results if r.is_rated]

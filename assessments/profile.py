@@ -207,6 +207,44 @@ def submitted_self_ratings(
     return result
 
 
+def latest_self_level_map(session: Session, person_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Per person, per competency uuid, the level from the most recent submitted round that
+    has one: what ``latest_self_levels`` gives, picked by the database (one query).
+
+    For pages over many people, which need the levels only: one row per person and
+    competency comes back instead of every answer of every round.
+    """
+    newest_first = (
+        sa.func.row_number()
+        .over(
+            partition_by=(Assessment.subject_id, Rating.competency_id),
+            order_by=(sa.func.coalesce(Assessment.round_number, 0).desc(), Assessment.id.desc()),
+        )
+        .label("newest_first")
+    )
+    ranked = (
+        sa.select(Assessment.subject_id, Rating.competency_id, Rating.level, newest_first)
+        .join(Rating, Rating.assessment_id == Assessment.id)
+        .where(
+            Assessment.subject_id.in_(person_ids),
+            Assessment.kind == AssessmentKind.SELF.value,
+            Assessment.status == AssessmentStatus.SUBMITTED.value,
+            Rating.is_current.is_(True),
+            Rating.level.is_not(None),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(ranked.c.subject_id, Competency.uuid, ranked.c.level)
+        .join(Competency, Competency.id == ranked.c.competency_id)
+        .where(ranked.c.newest_first == 1)
+    )
+    result: dict[int, dict[str, int]] = {pid: {} for pid in person_ids}
+    for subject_id, uuid, level in rows:
+        result[subject_id][uuid] = level
+    return result
+
+
 def evaluated_rating_rows(
     session: Session, person_ids: Sequence[int]
 ) -> dict[int, list[tuple[int, str, int | None, tuple[datetime, int]]]]:
@@ -241,6 +279,54 @@ def evaluated_rating_rows(
     }
     for subject_id, assessor_id, uuid, level, submitted_at, rating_id in rows:
         result[subject_id].append((assessor_id, uuid, level, (submitted_at, rating_id)))
+    return result
+
+
+def latest_evaluator_ratings(
+    session: Session, person_ids: Sequence[int]
+) -> dict[int, list[tuple[int, str, int | None, int]]]:
+    """Per person, each evaluator's latest current rating per competency from submitted
+    sheets of released projects, picked by the database (one query).
+
+    Rows are ``(assessor_id, competency_uuid, level, 0)``, ready for
+    ``scoring.evaluated_levels``: what ``evaluated_rating_rows`` gives once each evaluator's
+    older ratings are dropped, for pages over many people.
+    """
+    newest_first = (
+        sa.func.row_number()
+        .over(
+            partition_by=(Assessment.subject_id, Assessment.assessor_id, Rating.competency_id),
+            order_by=(Assessment.submitted_at.desc(), Rating.id.desc()),
+        )
+        .label("newest_first")
+    )
+    ranked = (
+        sa.select(
+            Assessment.subject_id,
+            Assessment.assessor_id,
+            Rating.competency_id,
+            Rating.level,
+            newest_first,
+        )
+        .join(Rating, Rating.assessment_id == Assessment.id)
+        .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
+        .where(
+            Assessment.subject_id.in_(person_ids),
+            Assessment.kind == AssessmentKind.PROJECT.value,
+            Assessment.status == AssessmentStatus.SUBMITTED.value,
+            Rating.is_current.is_(True),
+            EvaluationProject.is_results_released.is_(True),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(ranked.c.subject_id, ranked.c.assessor_id, Competency.uuid, ranked.c.level)
+        .join(Competency, Competency.id == ranked.c.competency_id)
+        .where(ranked.c.newest_first == 1)
+    )
+    result: dict[int, list[tuple[int, str, int | None, int]]] = {pid: [] for pid in person_ids}
+    for subject_id, assessor_id, uuid, level in rows:
+        result[subject_id].append((assessor_id, uuid, level, 0))
     return result
 
 

@@ -19,10 +19,8 @@ from sqlalchemy.orm import Session
 from assessments import scoring
 from assessments.models import Assessment, Rating, TargetRoleChoice
 from assessments.profile import (
-    evaluated_rating_rows,
-    latest_self_levels,
-    submitted_self_ratings,
-    submitted_self_rounds,
+    latest_evaluator_ratings,
+    latest_self_level_map,
 )
 from competencies.interchange.csv import neutralise
 from competencies.models import (
@@ -198,22 +196,16 @@ def _standings_for(
     *,
     with_plans: bool = True,
 ) -> list[HeatRow]:
-    """Heat rows for ``people`` in five batch queries (requirements, rounds, self ratings,
+    """Heat rows for ``people`` in four batch queries (requirements, latest self levels,
     evaluator ratings and, unless left out, plans)."""
     ids = [p[0] for p in people]
     requirements = _requirements(session, sorted({p[3] for p in people if p[3] is not None}))
-    rounds = submitted_self_rounds(session, ids)
-    ratings = submitted_self_ratings(session, ids)
-    evaluated_rows = evaluated_rating_rows(session, ids)
+    own_levels = latest_self_level_map(session, ids)
+    evaluated_rows = latest_evaluator_ratings(session, ids)
     plans = _current_plans(session, ids) if with_plans else {}
     rows = []
     for person_id, name, email, role_id, role_name, *_ in people:
-        own = {
-            uuid: rating.level
-            for uuid, (rating, _) in latest_self_levels(
-                rounds[person_id], ratings[person_id]
-            ).items()
-        }
+        own = own_levels[person_id]
         evaluated = scoring.evaluated_levels(evaluated_rows[person_id])
         asks = {uuid: (req, target) for uuid, req, target in requirements.get(role_id, [])}
         standings = {

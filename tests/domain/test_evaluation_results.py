@@ -192,4 +192,4 @@ def test_results_take_the_same_number_of_queries_for_2_and_20_candidates(session
         assert results.ranking
 
     queries = _count(session, lambda: load(small))
-    assert queries == _count(session, lambda: load(large)) == 7
+    assert queries == _count(session, lambda: load(large)) == 6
