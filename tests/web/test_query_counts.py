@@ -46,6 +46,8 @@ PAGES = (
     ("hr@example.com", "/framework/versions/"),
     ("hr@example.com", "/framework/versions/{framework}"),
     ("hr@example.com", "/training/manage"),
+    ("hr@example.com", "/hr/plans/heatmap"),
+    ("hr@example.com", "/hr/plans/overview"),
     ("admin@example.com", "/"),
 )
 
