@@ -207,6 +207,24 @@ def submitted_self_ratings(
     return result
 
 
+def _newest_only(query: sa.Select, *, partition_by: tuple, order_by: tuple) -> sa.Select:
+    """``query``'s rows that come first in their partition (one row per partition, newest
+    by ``order_by``), with the competency's uuid in place of its id. ``query`` selects
+    ``Rating.competency_id`` among its columns."""
+    newest_first = sa.func.row_number().over(partition_by=partition_by, order_by=order_by)
+    ranked = query.add_columns(newest_first.label("newest_first")).subquery()
+    columns = [
+        Competency.uuid if column.name == "competency_id" else column
+        for column in ranked.c
+        if column.name != "newest_first"
+    ]
+    return (
+        sa.select(*columns)
+        .join(Competency, Competency.id == ranked.c.competency_id)
+        .where(ranked.c.newest_first == 1)
+    )
+
+
 def latest_self_level_map(session: Session, person_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """Per person, per competency uuid, the level from the most recent submitted round that
     has one: what ``latest_self_levels`` gives, picked by the database (one query).
@@ -214,16 +232,8 @@ def latest_self_level_map(session: Session, person_ids: Sequence[int]) -> dict[i
     For pages over many people, which need the levels only: one row per person and
     competency comes back instead of every answer of every round.
     """
-    newest_first = (
-        sa.func.row_number()
-        .over(
-            partition_by=(Assessment.subject_id, Rating.competency_id),
-            order_by=(sa.func.coalesce(Assessment.round_number, 0).desc(), Assessment.id.desc()),
-        )
-        .label("newest_first")
-    )
-    ranked = (
-        sa.select(Assessment.subject_id, Rating.competency_id, Rating.level, newest_first)
+    answers = (
+        sa.select(Assessment.subject_id, Rating.competency_id, Rating.level)
         .join(Rating, Rating.assessment_id == Assessment.id)
         .where(
             Assessment.subject_id.in_(person_ids),
@@ -232,12 +242,13 @@ def latest_self_level_map(session: Session, person_ids: Sequence[int]) -> dict[i
             Rating.is_current.is_(True),
             Rating.level.is_not(None),
         )
-        .subquery()
     )
     rows = session.execute(
-        sa.select(ranked.c.subject_id, Competency.uuid, ranked.c.level)
-        .join(Competency, Competency.id == ranked.c.competency_id)
-        .where(ranked.c.newest_first == 1)
+        _newest_only(
+            answers,
+            partition_by=(Assessment.subject_id, Rating.competency_id),
+            order_by=(sa.func.coalesce(Assessment.round_number, 0).desc(), Assessment.id.desc()),
+        )
     )
     result: dict[int, dict[str, int]] = {pid: {} for pid in person_ids}
     for subject_id, uuid, level in rows:
@@ -292,22 +303,8 @@ def latest_evaluator_ratings(
     ``scoring.evaluated_levels``: what ``evaluated_rating_rows`` gives once each evaluator's
     older ratings are dropped, for pages over many people.
     """
-    newest_first = (
-        sa.func.row_number()
-        .over(
-            partition_by=(Assessment.subject_id, Assessment.assessor_id, Rating.competency_id),
-            order_by=(Assessment.submitted_at.desc(), Rating.id.desc()),
-        )
-        .label("newest_first")
-    )
-    ranked = (
-        sa.select(
-            Assessment.subject_id,
-            Assessment.assessor_id,
-            Rating.competency_id,
-            Rating.level,
-            newest_first,
-        )
+    ratings = (
+        sa.select(Assessment.subject_id, Assessment.assessor_id, Rating.competency_id, Rating.level)
         .join(Rating, Rating.assessment_id == Assessment.id)
         .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
         .where(
@@ -317,12 +314,13 @@ def latest_evaluator_ratings(
             Rating.is_current.is_(True),
             EvaluationProject.is_results_released.is_(True),
         )
-        .subquery()
     )
     rows = session.execute(
-        sa.select(ranked.c.subject_id, ranked.c.assessor_id, Competency.uuid, ranked.c.level)
-        .join(Competency, Competency.id == ranked.c.competency_id)
-        .where(ranked.c.newest_first == 1)
+        _newest_only(
+            ratings,
+            partition_by=(Assessment.subject_id, Assessment.assessor_id, Rating.competency_id),
+            order_by=(Assessment.submitted_at.desc(), Rating.id.desc()),
+        )
     )
     result: dict[int, list[tuple[int, str, int | None, int]]] = {pid: [] for pid in person_ids}
     for subject_id, assessor_id, uuid, level in rows:
