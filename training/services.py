@@ -722,11 +722,11 @@ def recommendation_stamp_parts(
     observed after trainings. Rows carry a version that every update moves."""
     history = sa.select(HistoryEnrollment.id).where(HistoryEnrollment.subject_key == subject_key)
     return [
-        sa.select(sa.func.count(Training.id)),
+        # Trainings are deactivated, never deleted; every update moves updated_at.
+        sa.select(sa.func.max(Training.id)),
         sa.select(sa.func.max(Training.updated_at)),
-        sa.select(sa.func.coalesce(sa.func.sum(Training.version), 0)),
+        # A removed enrollment lowers the count; every update moves the sum of versions.
         sa.select(sa.func.count(Enrollment.id)).where(Enrollment.person_id == person_id),
-        sa.select(sa.func.max(Enrollment.id)).where(Enrollment.person_id == person_id),
         sa.select(sa.func.coalesce(sa.func.sum(Enrollment.version), 0)).where(
             Enrollment.person_id == person_id
         ),
