@@ -373,21 +373,26 @@ def wait_for_first_pdf(out: Path, errors: list[str], seconds: float = 120) -> No
 
 def measure_during_export(
     servers: Servers, plans_url: str, out: Path, url: str, cookie: str, seconds: int, use_wrk: bool
-) -> Result:
-    """Measure ``url`` while ``plans export-all`` renders plans into ``out`` in the background."""
+) -> tuple[Result, float]:
+    """Measure ``url`` while ``plans export-all`` renders plans into ``out`` in the background;
+    returns the page's figures and the plans per second the export wrote meanwhile."""
     stop = threading.Event()
     errors: list[str] = []
     thread = servers.start_export(plans_url, out, stop, errors)
     try:
         wait_for_first_pdf(out, errors)
+        started = time.time()
         result = measure(url, cookie, seconds, use_wrk)
+        ended = time.time()
+        # Files are renamed into place when complete: their times say when each was written.
+        written = sum(1 for pdf in out.glob("*.pdf") if started <= pdf.stat().st_mtime <= ended)
     finally:
         stop.set()
         thread.join(timeout=5)
         servers.stop_exports()
     if errors:
         raise RuntimeError(errors[0])
-    return result
+    return result, written / (ended - started)
 
 
 def known_endpoints(url: str) -> set[str]:
@@ -444,7 +449,7 @@ def run(database_url: str, seconds: int, *, with_export: bool = True) -> dict:
                     f"measuring {page.name} for {seconds} s while `plans export-all --jobs "
                     f"{EXPORT_JOBS}` renders {EXPORT_PLANS} synthetic plans ..."
                 )
-                busy = measure_during_export(
+                busy, export_rate = measure_during_export(
                     servers,
                     plans_url,
                     Path(export_dir.name) / "pdfs",
@@ -459,6 +464,7 @@ def run(database_url: str, seconds: int, *, with_export: bool = True) -> dict:
                     "plans": EXPORT_PLANS,
                     "plans_database": "separate temporary SQLite file, synthetic plans",
                     "p95_over_idle": round(busy.p95_ms / result.p95_ms, 2),
+                    "plans_per_s_meanwhile": round(export_rate, 2),
                 }
     finally:
         servers.stop()
@@ -489,7 +495,8 @@ def print_table(report: dict) -> None:
         load = report["export_load"]
         print(
             f"profile_during_export: the profile page while `{load['command']}` renders "
-            f"{load['plans']} synthetic plans ({load['plans_database']}); "
+            f"{load['plans']} synthetic plans ({load['plans_database']}), "
+            f"{load['plans_per_s_meanwhile']:.2f} plans/s meanwhile; "
             f"p95 {load['p95_over_idle']:.2f} × idle (target ≤ 2)"
         )
 
