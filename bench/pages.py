@@ -6,7 +6,15 @@ Starts gunicorn (2 workers) on a database made by ``bench/generate.py`` and the 
 on another port, signs in through the real login form (CSRF token included), drives every
 page with the same concurrent load (``wrk`` with bench/report.lua; a Python thread pool when
 wrk is missing) and prints requests/s, p50 and p95 per page and the ratio to the ceiling.
-The servers it started are stopped at the end, also on Ctrl-C and on errors.
+
+Right after the profile page it measures the profile page again while a bulk PDF export runs
+(``profile_during_export``): ``flask --app wsgi plans export-all --jobs 2``, the real command,
+restarted until the measurement ends. The bench database has no development plans, so the
+export reads a separate temporary SQLite file of SYNTHETIC plans made by bench/pdf.py's
+builder; what it competes with the web server for is the CPU, which both share.
+``--no-export`` leaves this measurement out.
+
+The servers and exports it started are stopped at the end, also on Ctrl-C and on errors.
 """
 
 from __future__ import annotations
@@ -40,7 +48,10 @@ from bench.generate import BENCH_CANDIDATE, BENCH_MANAGER, BENCH_PASSWORD
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "report.lua"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+FLASK = Path(sys.executable).parent / "flask"
 CONNECTIONS = 8
+EXPORT_PLANS = 60
+EXPORT_JOBS = 2
 HR_EMAIL = "hr@example.com"
 DEMO_PASSWORD = "proficio-demo"
 
@@ -136,6 +147,50 @@ class Servers:
                 time.sleep(0.2)
         raise RuntimeError(f"{name} did not start within 60 s")
 
+    def start_export(
+        self, database_url: str, out: Path, stop: threading.Event, errors: list[str]
+    ) -> threading.Thread:
+        """Run ``plans export-all --jobs EXPORT_JOBS`` on ``database_url`` again and again
+        until ``stop`` is set (a failed run is noted in ``errors`` and ends the loop); returns
+        the thread that keeps it going."""
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32)}
+        command = [
+            str(FLASK),
+            "--app",
+            "wsgi",
+            "plans",
+            "export-all",
+            "--out",
+            str(out),
+            "--jobs",
+            str(EXPORT_JOBS),
+        ]
+
+        def keep_exporting() -> None:
+            with (self.logs / "export.log").open("w") as log:
+                while not stop.is_set():
+                    process = subprocess.Popen(
+                        command,
+                        cwd=ROOT,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                    self.processes.append(process)
+                    while process.poll() is None and not stop.wait(0.2):
+                        pass
+                    if process.poll() is None:
+                        return  # stop_exports() ends it
+                    self.processes.remove(process)
+                    if process.returncode != 0:
+                        errors.append(f"the export failed; see {self.logs / 'export.log'}")
+                        stop.set()
+
+        thread = threading.Thread(target=keep_exporting, daemon=True)
+        thread.start()
+        return thread
+
     def stop(self) -> None:
         """Terminate each started server's process group, then make sure it is gone."""
         for process in self.processes:
@@ -148,6 +203,20 @@ class Servers:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+
+    def stop_exports(self) -> None:
+        """End the export processes (and their workers), keeping the servers running."""
+        exports = [p for p in self.processes if p.args[0] == str(FLASK)]
+        for process in exports:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in exports:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            self.processes.remove(process)
 
 
 def sign_in(base: str, email: str, password: str) -> str:
@@ -280,6 +349,52 @@ def bench_context(url: str) -> tuple[Context, int]:
     return Context(project_id), people
 
 
+def build_export_plans(directory: Path) -> str:
+    """A SQLite file of EXPORT_PLANS SYNTHETIC development plans for the export load."""
+    from bench.pdf import build_database
+
+    url = f"sqlite:///{directory / 'export-plans.sqlite3'}"
+    note(f"building {EXPORT_PLANS} synthetic plans for the export load in {url} ...")
+    build_database(url, EXPORT_PLANS, quiet=True)
+    return url
+
+
+def wait_for_first_pdf(out: Path, errors: list[str], seconds: float = 120) -> None:
+    """Return once the export has written a PDF, so the load is rendering, not starting."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not errors:
+        if any(out.glob("*.pdf")):
+            return
+        time.sleep(0.2)
+    if errors:
+        raise RuntimeError(errors[0])
+    raise RuntimeError(f"the export wrote no PDF within {seconds:.0f} s")
+
+
+def measure_during_export(
+    servers: Servers, plans_url: str, out: Path, url: str, cookie: str, seconds: int, use_wrk: bool
+) -> tuple[Result, float]:
+    """Measure ``url`` while ``plans export-all`` renders plans into ``out`` in the background;
+    returns the page's figures and the plans per second the export wrote meanwhile."""
+    stop = threading.Event()
+    errors: list[str] = []
+    thread = servers.start_export(plans_url, out, stop, errors)
+    try:
+        wait_for_first_pdf(out, errors)
+        started = time.time()
+        result = measure(url, cookie, seconds, use_wrk)
+        ended = time.time()
+        # Files are renamed into place when complete: their times say when each was written.
+        written = sum(1 for pdf in out.glob("*.pdf") if started <= pdf.stat().st_mtime <= ended)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        servers.stop_exports()
+    if errors:
+        raise RuntimeError(errors[0])
+    return result, written / (ended - started)
+
+
 def known_endpoints(url: str) -> set[str]:
     """The endpoint names of the Proficio app this checkout builds."""
     from webapp import create_app
@@ -287,7 +402,18 @@ def known_endpoints(url: str) -> set[str]:
     return set(create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 32}).view_functions)
 
 
-def run(database_url: str, seconds: int, only: Sequence[str] = ()) -> dict:
+def _row(result: Result, ceiling: Result) -> dict[str, float]:
+    return {
+        "rps": round(result.rps, 1),
+        "p50_ms": round(result.p50_ms, 1),
+        "p95_ms": round(result.p95_ms, 1),
+        "ratio": round(result.rps / ceiling.rps, 3),
+    }
+
+
+def run(
+    database_url: str, seconds: int, *, only: Sequence[str] = (), with_export: bool = True
+) -> dict:
     """Start the servers, measure the ceiling and every page (or the pages named in
     ``only``); returns the --json object."""
     use_wrk = shutil.which("wrk") is not None
@@ -296,7 +422,10 @@ def run(database_url: str, seconds: int, only: Sequence[str] = ()) -> dict:
     context, people = bench_context(database_url)
     endpoints = known_endpoints(database_url)
     servers = Servers()
+    export_load: dict[str, object] = {}
+    export_dir = tempfile.TemporaryDirectory(prefix="proficio-bench-export-")
     try:
+        plans_url = build_export_plans(Path(export_dir.name)) if with_export else ""
         app_env = {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32)}
         app_base = servers.start("proficio", "wsgi:app", free_port(), app_env)
         ceiling_base = servers.start("ceiling", "bench.ceiling:app", free_port(), {})
@@ -319,32 +448,61 @@ def run(database_url: str, seconds: int, only: Sequence[str] = ()) -> dict:
                 raise RuntimeError(f"{page.name} ({path}) answered {status}, not 200")
             note(f"measuring {page.name} ({path}) for {seconds} s ...")
             result = measure(app_base + path, cookies[page.email], seconds, use_wrk)
-            pages[page.name] = {
-                "rps": round(result.rps, 1),
-                "p50_ms": round(result.p50_ms, 1),
-                "p95_ms": round(result.p95_ms, 1),
-                "ratio": round(result.rps / ceiling.rps, 3),
-            }
+            pages[page.name] = _row(result, ceiling)
+            if page.name == "profile" and with_export:
+                note(
+                    f"measuring {page.name} for {seconds} s while `plans export-all --jobs "
+                    f"{EXPORT_JOBS}` renders {EXPORT_PLANS} synthetic plans ..."
+                )
+                busy, export_rate = measure_during_export(
+                    servers,
+                    plans_url,
+                    Path(export_dir.name) / "pdfs",
+                    app_base + path,
+                    cookies[page.email],
+                    seconds,
+                    use_wrk,
+                )
+                pages["profile_during_export"] = _row(busy, ceiling)
+                export_load = {
+                    "command": f"flask --app wsgi plans export-all --jobs {EXPORT_JOBS}",
+                    "plans": EXPORT_PLANS,
+                    "plans_database": "separate temporary SQLite file, synthetic plans",
+                    "p95_over_idle": round(busy.p95_ms / result.p95_ms, 2),
+                    "plans_per_s_meanwhile": round(export_rate, 2),
+                }
     finally:
         servers.stop()
-    return {
+        export_dir.cleanup()
+    report: dict[str, object] = {
         "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
         "people": people,
         "ceiling_rps": round(ceiling.rps, 1),
         "pages": pages,
     }
+    if export_load:
+        report["export_load"] = export_load
+    return report
 
 
 def print_table(report: dict) -> None:
     """The human-readable figures."""
     print(f"database: {report['database']}, people: {report['people']:,}")
     print(f"load: {CONNECTIONS} concurrent connections; gunicorn 2 workers for both apps")
-    print(f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'× ceiling':>10}")
-    print(f"{'ceiling':<16} {report['ceiling_rps']:>8.0f} {'':>8} {'':>8} {1:>10.2f}")
+    print(f"{'page':<22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'× ceiling':>10}")
+    print(f"{'ceiling':<22} {report['ceiling_rps']:>8.0f} {'':>8} {'':>8} {1:>10.2f}")
     for name, row in report["pages"].items():
         print(
-            f"{name:<16} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+            f"{name:<22} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
             f"{row['ratio']:>10.3f}"
+        )
+    if "export_load" in report:
+        load = report["export_load"]
+        print(
+            f"profile_during_export: the profile page while `{load['command']}` renders "
+            f"{load['plans']} synthetic plans ({load['plans_database']}), "
+            f"{load['plans_per_s_meanwhile']:.2f} plans/s meanwhile; "
+            f"p95 {load['p95_over_idle']:.2f} × idle (target ≤ 2)"
         )
 
 
@@ -353,6 +511,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 s per page (under 5 minutes).")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+    parser.add_argument(
+        "--no-export",
+        action="store_true",
+        help="Leave out the profile page measured during a bulk PDF export.",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL", "sqlite:///instance/bench.sqlite3"),
@@ -366,7 +529,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # A SIGTERM ends the run like Ctrl-C, so the finally block still stops the servers.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    report = run(args.database_url, 10 if args.quick else 30, args.page or ())
+    report = run(
+        args.database_url,
+        10 if args.quick else 30,
+        only=args.page or (),
+        with_export=not args.no_export,
+    )
     if args.json:
         print(json.dumps(report))
     else:

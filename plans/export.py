@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -27,8 +28,15 @@ from competencies.models import RoleProfile
 from core.users import User
 from plans.models import DevelopmentPlan, PlanStatus
 
+log = logging.getLogger(__name__)
+
 MAX_EXPORT_PLANS = 5000
 TEMP_SUFFIX = ".part"
+# Export processes run this much nicer than the web server: on a shared machine a bulk export
+# takes only the CPU that page requests leave, and on an idle one it still gets all of it.
+EXPORT_NICENESS = 10
+# Linux's per-session scheduling group ("autogroup") of this process, with its nice value.
+AUTOGROUP = Path("/proc/self/autogroup")
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -201,13 +209,63 @@ def remove_stale_parts(directory: Path, older_than_seconds: float) -> int:
 _worker_engine: sa.Engine | None = None
 
 
-def _start_worker(database_url: str) -> None:
+def lower_priority(niceness: int) -> None:
+    """Make this process nicer by ``niceness`` (0 leaves it as it is)."""
+    if niceness:
+        try:
+            os.nice(niceness)
+        except OSError:
+            log.info("could not lower the priority of export process %s", os.getpid())
+
+
+def _autogroup_nice() -> int | None:
+    try:
+        match = re.search(r"\bnice (-?\d+)", AUTOGROUP.read_text())
+    except OSError:
+        return None
+    return int(match.group(1)) if match else None
+
+
+def _set_autogroup_nice(value: int) -> bool:
+    for _ in range(5):
+        try:
+            AUTOGROUP.write_text(str(value))
+            return True
+        except BlockingIOError:  # the kernel takes one change per 100 ms from a normal user
+            time.sleep(0.11)
+        except OSError:
+            break
+    log.info("could not set the nice value of this session's scheduling group to %s", value)
+    return False
+
+
+@contextlib.contextmanager
+def session_nicer(niceness: int) -> Iterator[None]:
+    """Lower the CPU share of this process's whole session while the block runs.
+
+    Linux (with autogroups) shares the CPU equally between sessions — a shell, a service
+    started on its own — and weighs a process's nice value only against the processes of its
+    own session. An export started from a shell, niced or not, took half the CPU from a web
+    server in another session. The session's nice value weighs the group as a whole; it is
+    restored afterwards. Without autogroups (or /proc) nothing changes.
+    """
+    before = _autogroup_nice() if niceness else None
+    changed = before is not None and before < niceness and _set_autogroup_nice(niceness)
+    try:
+        yield
+    finally:
+        if changed and before is not None:
+            _set_autogroup_nice(before)
+
+
+def _start_worker(database_url: str, niceness: int) -> None:
     """Each worker process opens its own engine (connections never cross a fork)."""
     global _worker_engine
     import assessments.models  # noqa: F401  (every mapped class must be known to the mapper)
     import core.audit  # noqa: F401
     import training.models  # noqa: F401
 
+    lower_priority(niceness)
     _worker_engine = sa.create_engine(database_url)
 
 
@@ -240,11 +298,14 @@ def export_to_directory(
     *,
     jobs: int = 1,
     on_done: Callable[[int], None] | None = None,
+    niceness: int = EXPORT_NICENESS,
 ) -> ExportResult:
     """Render ``plans`` into ``directory`` with ``jobs`` worker processes.
 
     Each worker has its own database engine; every file is written atomically. A plan that
-    fails is reported and the others carry on.
+    fails is reported and the others carry on. The workers run ``niceness`` steps nicer than
+    the caller, and the caller's session as a whole is made that nice while they run, so web
+    requests win the CPU whichever session the server runs in.
     """
     import multiprocessing
 
@@ -256,12 +317,15 @@ def export_to_directory(
     written: list[str] = []
     failed: list[tuple[int, str]] = []
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=max(1, jobs),
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(database_url,),
-    ) as pool:
+    with (
+        session_nicer(niceness),
+        ProcessPoolExecutor(
+            max_workers=max(1, jobs),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(database_url, niceness),
+        ) as pool,
+    ):
         futures = {
             pool.submit(render_one, row.plan_id, str(directory), row.file_name): row
             for row in plans

@@ -25,7 +25,13 @@ from huey import Huey, SqliteHuey
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from plans.export import atomic_zip, remove_stale_parts
+from plans.export import (
+    EXPORT_NICENESS,
+    atomic_zip,
+    lower_priority,
+    remove_stale_parts,
+    session_nicer,
+)
 from plans.jobs import STALE_AFTER
 from plans.models import ExportJob, JobStatus
 from webapp.plan_helpers import export_dir, zip_name
@@ -33,7 +39,6 @@ from webapp.plan_helpers import export_dir, zip_name
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER_NICENESS = 10
 
 
 def _make_huey() -> Huey:
@@ -54,10 +59,7 @@ _worker_app: Flask | None = None
 @huey.on_startup()
 def _be_nice() -> None:
     """Consumer workers yield the CPU to the web server: bulk PDFs must not slow pages down."""
-    try:
-        os.nice(WORKER_NICENESS)
-    except OSError:
-        log.info("could not lower the export worker's priority")
+    lower_priority(EXPORT_NICENESS)
 
 
 def enqueue_export(app: Flask, job_id: int) -> None:
@@ -163,6 +165,9 @@ def export_plans_job(job_id: int, task: Any = None) -> str:
     from webapp.extensions import db
 
     app = _app()
-    with app.app_context():
+    # In a consumer, its whole session yields too (nice values count only within a session);
+    # run immediately (tests) the job shares the web server's process and session: leave it.
+    yielding = session_nicer(0 if huey.immediate else EXPORT_NICENESS)
+    with app.app_context(), yielding:
         final = task is None or not task.retries
         return run_export_job(db.engine, job_id, export_dir(app), final_attempt=final)

@@ -33,6 +33,9 @@ HOSTILE = (
     "<style>@import url(http://127.0.0.1:9/);</style>"
     "<script>alert(1)</script>"
 )
+BARE_PAGE = (
+    '<!doctype html><html lang="en"><head><title>T</title></head><body><p>Hi</p></body></html>'
+)
 SHORT_HOSTILE = '<link rel="attachment" href="file:///etc/passwd"><img src="file:///etc/hostname">'
 
 
@@ -118,6 +121,8 @@ def test_the_pdf_is_tagged_with_metadata_text_and_the_chart(session, tmp_path):
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # all embedded
 
+    structure = poppler("pdfinfo", path, "-struct-text")
+    assert "Caption" in structure and '"Gaps per competency, must competencies first' in structure
     text = poppler("pdftotext", path)
     assert "Robin Reader" in text and "Lead a migration project by spring." in text
     assert "Must-gates" in text and "Gaps to IT Project Manager" in text
@@ -179,3 +184,62 @@ def test_long_user_text_is_refused_before_it_reaches_the_renderer(session):
 
     with pytest.raises(ValidationError):
         make_plan(session, person, summary="x" * 1_000_000)
+
+
+def _kit_pid_and_font_folder() -> tuple[int, Path]:
+    """Which process built this process's kit, and where its fonts are (no reference kept)."""
+    from plans import render
+
+    with render.print_kit() as kit:
+        return kit.pid, kit.font_config._folder
+
+
+def _render_in_child(queue) -> None:
+    """Run in a forked process: render once with the child's own kit, report its font folder."""
+    data = html_to_pdf(BARE_PAGE)
+    pid, folder = _kit_pid_and_font_folder()
+    queue.put((data.startswith(b"%PDF"), pid, str(folder)))
+
+
+def test_renders_share_one_kit_and_leave_the_cycle_collector_on():
+    """Fonts and stylesheet are loaded once per process; the collector is paused only inside."""
+    import gc
+
+    from plans import render
+
+    html_to_pdf(BARE_PAGE)
+    with render.print_kit() as first:
+        pass
+    html_to_pdf(BARE_PAGE)
+    with render.print_kit() as second:
+        pass
+    assert first is second
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), render.collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a failed render")
+    assert gc.isenabled()
+
+
+@needs_poppler
+def test_a_forked_worker_builds_its_own_kit_and_keeps_the_parents_fonts(tmp_path):
+    """A forked export worker must neither use nor delete its parent's font folder."""
+    import multiprocessing
+    import os
+
+    html_to_pdf(BARE_PAGE)
+    _, folder = _kit_pid_and_font_folder()
+    assert folder is not None and folder.is_dir()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_render_in_child, args=(queue,))
+    child.start()
+    rendered, child_pid, child_folder = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0 and rendered
+    assert child_pid != os.getpid() and child_folder != str(folder)
+    assert folder.is_dir()  # still there for the parent's next render
+    path = tmp_path / "after-fork.pdf"
+    path.write_bytes(html_to_pdf(BARE_PAGE))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "Plan-Sans" in fonts

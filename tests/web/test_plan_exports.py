@@ -195,3 +195,43 @@ def test_a_killed_worker_leaves_no_zip_and_the_job_counts_as_failed(
     assert view_of(job, now=later).status == "failed"
     assert remove_stale_parts(tmp_path, older_than_seconds=-1) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+class RecordingAutogroup:
+    """/proc/self/autogroup as the kernel shows it, recording the nice values written."""
+
+    def __init__(self) -> None:
+        self.nice = 0
+        self.writes: list[int] = []
+
+    def read_text(self) -> str:
+        return f"/autogroup-7 nice {self.nice}\n"
+
+    def write_text(self, text: str) -> None:
+        self.nice = int(text)
+        self.writes.append(self.nice)
+
+
+def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
+    """In a Huey consumer the job's whole session yields the CPU; immediate mode leaves it."""
+    from types import SimpleNamespace
+
+    from plans import export
+    from webapp import tasks
+
+    group = RecordingAutogroup()
+    niceness_seen = []
+    monkeypatch.setattr(export, "AUTOGROUP", group)
+    monkeypatch.setattr(
+        tasks,
+        "run_export_job",
+        lambda engine, job_id, directory, final_attempt: niceness_seen.append(group.nice) or "done",
+    )
+    monkeypatch.setattr(tasks, "huey", SimpleNamespace(immediate=False))
+    with app.app_context():
+        assert tasks.export_plans_job.call_local(7) == "done"
+    assert niceness_seen == [export.EXPORT_NICENESS] and group.nice == 0
+    monkeypatch.setattr(tasks, "huey", SimpleNamespace(immediate=True))
+    with app.app_context():
+        tasks.export_plans_job.call_local(7)
+    assert niceness_seen[-1] == 0 and group.writes == [export.EXPORT_NICENESS, 0]
