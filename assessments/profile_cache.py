@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessments.evaluation_models import EvaluationProject
-from assessments.models import Assessment, Certification, Qualification, Rating, TargetRoleChoice
+from assessments.models import Assessment, Certification, Qualification, TargetRoleChoice
 from assessments.profile import Profile, build_profile
 from competencies.models import Framework, RoleProfile
 from core.cache import LRUCache, stamp_query
@@ -26,20 +26,25 @@ from core.cache import LRUCache, stamp_query
 MAX_ENTRIES = 4096
 
 
+def assessment_stamp_parts(which: sa.ColumnElement[bool]) -> list[sa.Select]:
+    """Parts that change whenever one of the assessments ``which`` selects, or one of their
+    ratings, does. Saving or correcting ratings, submitting and reopening all update the
+    assessment row, whose version every update moves; a new assessment raises the count.
+    Read through the assessments' own indexes, never by scanning ratings."""
+    return [
+        sa.select(sa.func.count(Assessment.id)).where(which),
+        sa.select(sa.func.coalesce(sa.func.sum(Assessment.version), 0)).where(which),
+    ]
+
+
 def profile_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
     """Scalar selects that together change whenever the person's profile does (pages that
     show more than the profile add their own parts and read everything in one query)."""
-    own = sa.select(Assessment.id).where(Assessment.subject_id == person_id)
     projects = sa.select(Assessment.evaluation_project_id).where(
         Assessment.subject_id == person_id, Assessment.evaluation_project_id.is_not(None)
     )
     parts = [
-        # Ratings are appended (a change is a new row), so the newest id moves on every change.
-        sa.select(sa.func.max(Rating.id)).where(Rating.assessment_id.in_(own)),
-        sa.select(sa.func.count()).where(
-            Assessment.subject_id == person_id, Assessment.status == "submitted"
-        ),
-        sa.select(sa.func.max(Assessment.submitted_at)).where(Assessment.subject_id == person_id),
+        *assessment_stamp_parts(Assessment.subject_id == person_id),
         sa.select(sa.func.count()).where(
             EvaluationProject.id.in_(projects), EvaluationProject.is_results_released
         ),

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from assessments.evaluation_models import EvaluationProject, ProjectMember, ProjectRole
 from assessments.evaluation_results import ProjectResults, build_project_results
 from assessments.evaluations import ProjectPerson, load_members
-from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
+from assessments.models import Assessment, AssessmentKind
+from assessments.profile_cache import assessment_stamp_parts
 from core.cache import LRUCache, stamp_query
 
 MAX_PROJECTS = 256
@@ -27,27 +28,22 @@ MAX_PROJECTS = 256
 
 def _stamp_query() -> sa.Select:
     project_id = sa.bindparam("project_id", type_=sa.Integer)
-    sheets = sa.select(Assessment.id).where(Assessment.evaluation_project_id == project_id)
     candidates = sa.select(ProjectMember.user_id).where(
         ProjectMember.project_id == project_id,
         ProjectMember.role == ProjectRole.CANDIDATE.value,
     )
-    own_rounds = sa.select(Assessment.id).where(
-        Assessment.subject_id.in_(candidates), Assessment.kind == AssessmentKind.SELF.value
+    return stamp_query(
+        [
+            # The project's rating sheets, and its candidates' self-assessment rounds.
+            *assessment_stamp_parts(Assessment.evaluation_project_id == project_id),
+            *assessment_stamp_parts(
+                sa.and_(
+                    Assessment.subject_id.in_(candidates),
+                    Assessment.kind == AssessmentKind.SELF.value,
+                )
+            ),
+        ]
     )
-    submitted = Assessment.status == AssessmentStatus.SUBMITTED.value
-    parts = [
-        # Ratings are appended (a correction is a new row), so the newest id moves on change.
-        sa.select(sa.func.max(Rating.id)).where(Rating.assessment_id.in_(sheets)),
-        sa.select(sa.func.count()).where(Assessment.evaluation_project_id == project_id, submitted),
-        sa.select(sa.func.max(Assessment.submitted_at)).where(
-            Assessment.evaluation_project_id == project_id
-        ),
-        sa.select(sa.func.max(Rating.id)).where(Rating.assessment_id.in_(own_rounds)),
-        sa.select(sa.func.count()).where(Assessment.id.in_(own_rounds), submitted),
-        sa.select(sa.func.max(Assessment.submitted_at)).where(Assessment.id.in_(own_rounds)),
-    ]
-    return stamp_query(parts)
 
 
 _STAMP: list[sa.Select] = []

@@ -720,7 +720,7 @@ def recommendation_stamp_parts(
     """Scalar selects that together change whenever a person's recommendations may, besides
     their profile: the catalogue, their enrollments, their track record and the levels
     observed after trainings. Rows carry a version that every update moves."""
-    history = sa.select(HistoryEnrollment.id).where(HistoryEnrollment.subject_key == subject_key)
+    # A history enrollment is written together with its outcomes and never changed.
     return [
         # Trainings are deactivated, never deleted; every update moves updated_at.
         sa.select(sa.func.max(Training.id)),
@@ -735,9 +735,6 @@ def recommendation_stamp_parts(
         ),
         sa.select(sa.func.max(HistoryEnrollment.id)).where(
             HistoryEnrollment.subject_key == subject_key
-        ),
-        sa.select(sa.func.max(HistoryOutcome.id)).where(
-            HistoryOutcome.history_enrollment_id.in_(history)
         ),
         sa.select(sa.func.count(LevelObservation.id)).where(
             LevelObservation.subject_key == subject_key
