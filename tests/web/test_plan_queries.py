@@ -15,6 +15,7 @@ from tests.factories import (
     make_user,
     target,
 )
+from webapp.fragments import EXTENSION as FRAGMENTS
 
 MAX_QUERIES = 10
 
@@ -54,15 +55,24 @@ def test_hr_pages_issue_the_same_queries_for_5_and_50_people(
 ):
     hr = get_user_by_email(db_session, "hr@example.com")
     client = client_for("hr")
+    fragments = client.application.extensions[FRAGMENTS]
+
+    def cold_and_warm() -> tuple[int, int]:
+        # Cold: what is built from the data is built again (the first visit after a change).
+        fragments.clear()
+        with counting(app_engine) as cold:
+            assert client.get(url).status_code == 200
+        with counting(app_engine) as warm:
+            assert client.get(url).status_code == 200
+        return len(cold), len(warm)
+
     add_people(db_session, hr, 5, 0)
     client.get(url)
-    with counting(app_engine) as few:
-        assert client.get(url).status_code == 200
+    few = cold_and_warm()
     add_people(db_session, hr, 45, 5)
-    with counting(app_engine) as many:
-        assert client.get(url).status_code == 200
-    assert len(many) == len(few), url
-    assert len(few) <= MAX_QUERIES, (url, len(few))
+    many = cold_and_warm()
+    assert many == few, url
+    assert max(few) <= MAX_QUERIES, (url, few)
 
 
 def test_the_plan_page_issues_the_same_queries_with_1_or_17_goals(
