@@ -8,10 +8,10 @@ User text is escaped by Jinja's autoescape in any case; the fetcher is the secon
 
 WeasyPrint is imported on first render, not at import time, to keep web start-up fast.
 
-What is the same for every plan is prepared once per process (and thread): the parsed print
-stylesheet and the font configuration with our embedded fonts. Parsing them and loading the
-fonts again for each plan, and letting Python's cycle collector walk WeasyPrint's box tree dozens
-of times while it grows, was a third of a plan's render time.
+What is the same for every plan is prepared once per process: the parsed print stylesheet and
+the font configuration with our embedded fonts. Parsing them and loading the fonts again for
+each plan, and letting Python's cycle collector walk WeasyPrint's box tree dozens of times
+while it grows, was a third of a plan's render time.
 """
 
 from __future__ import annotations
@@ -208,8 +208,9 @@ def _after_fork_in_child() -> None:
 def _release_kit() -> None:
     """Let the kit go at exit while Pango is still loaded (freed later, its finaliser crashes)."""
     global _kit
-    _kit = None
-    gc.collect()
+    if _kit is not None:
+        _kit = None
+        gc.collect()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
