@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -138,9 +139,9 @@ def get_project_for(session: Session, actor: User, project_id: int) -> Evaluatio
     return project
 
 
-@dataclass(frozen=True)
-class ProjectPerson:
-    """A member of a project as plain values: who, in which role, named how."""
+class ProjectPerson(NamedTuple):
+    """A member of a project as plain values: who, in which role, named how. A named tuple,
+    because the people are part of a cache key compared on every request."""
 
     user_id: int
     role: str
@@ -148,14 +149,28 @@ class ProjectPerson:
     email: str
 
 
+# Built once: the comparison and results pages run these on every request, and building a
+# statement with its loader options costs more than running it.
+_PROJECT_ID = sa.bindparam("project_id", type_=sa.Integer)
+_PROJECT_PEOPLE = (
+    sa.select(ProjectMember.user_id, ProjectMember.role, User.name, User.email)
+    .join(User, User.id == ProjectMember.user_id)
+    .where(ProjectMember.project_id == _PROJECT_ID)
+    .order_by(ProjectMember.user_id, ProjectMember.role)
+)
+_PROJECT_HEADER = (
+    sa.select(EvaluationProject)
+    .where(EvaluationProject.id == _PROJECT_ID)
+    .options(
+        joinedload(EvaluationProject.owner),
+        joinedload(EvaluationProject.role_profile).joinedload(RoleProfile.framework),
+    )
+)
+
+
 def project_people(session: Session, project_id: int) -> tuple[ProjectPerson, ...]:
     """The project's co-evaluators and candidates as plain rows, by user id (one query)."""
-    rows = session.execute(
-        sa.select(ProjectMember.user_id, ProjectMember.role, User.name, User.email)
-        .join(User, User.id == ProjectMember.user_id)
-        .where(ProjectMember.project_id == project_id)
-        .order_by(ProjectMember.user_id, ProjectMember.role)
-    )
+    rows = session.execute(_PROJECT_PEOPLE, {"project_id": project_id})
     return tuple(ProjectPerson(*row) for row in rows)
 
 
@@ -166,14 +181,7 @@ def get_project_header_for(
     rows, if ``actor`` may see it (else NotFoundError). Two queries and no member objects:
     for pages that serve cached results and need the people only to check access and to
     notice a change."""
-    project = session.scalar(
-        sa.select(EvaluationProject)
-        .where(EvaluationProject.id == project_id)
-        .options(
-            joinedload(EvaluationProject.owner),
-            joinedload(EvaluationProject.role_profile).joinedload(RoleProfile.framework),
-        )
-    )
+    project = session.scalar(_PROJECT_HEADER, {"project_id": project_id})
     if project is None:
         raise NotFoundError(NOT_FOUND)
     people = project_people(session, project_id)

@@ -21,19 +21,21 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Certification, Qualification, TargetRoleChoice
 from assessments.profile import Profile, build_profile
 from competencies.models import Framework, RoleProfile
-from core.cache import LRUCache, stamp_query
+from core.cache import LRUCache, side_by_side, stamp_query
 
 MAX_ENTRIES = 4096
 
 
 def assessment_stamp_parts(which: sa.ColumnElement[bool]) -> list[sa.Select]:
-    """Parts that change whenever one of the assessments ``which`` selects, or one of their
+    """A part that changes whenever one of the assessments ``which`` selects, or one of their
     ratings, does. Saving or correcting ratings, submitting and reopening all update the
-    assessment row, whose version every update moves; a new assessment raises the count.
-    Read through the assessments' own indexes, never by scanning ratings."""
+    assessment row, whose version every update moves; a new assessment raises the count, a
+    removed one lowers it. Read in one pass through the assessments' own indexes, never by
+    scanning ratings: the count and the sum of versions side by side, as text."""
     return [
-        sa.select(sa.func.count(Assessment.id)).where(which),
-        sa.select(sa.func.coalesce(sa.func.sum(Assessment.version), 0)).where(which),
+        sa.select(
+            side_by_side(sa.func.count(Assessment.id), sa.func.sum(Assessment.version))
+        ).where(which)
     ]
 
 
@@ -45,18 +47,25 @@ def profile_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
     )
     parts = [
         *assessment_stamp_parts(Assessment.subject_id == person_id),
-        sa.select(sa.func.count()).where(
-            EvaluationProject.id.in_(projects), EvaluationProject.is_results_released
+        sa.select(
+            side_by_side(
+                sa.func.count().filter(EvaluationProject.is_results_released),
+                sa.func.max(EvaluationProject.updated_at),
+            )
+        ).where(EvaluationProject.id.in_(projects)),
+        # Counted beside the newest id, here and below, so the rows are read through the
+        # person's index in one pass: a bare max() with a filter may be planned as a
+        # backward walk of the whole primary key. Removing a record lowers the count, adding
+        # one raises the newest id.
+        sa.select(
+            side_by_side(sa.func.count(TargetRoleChoice.id), sa.func.max(TargetRoleChoice.id))
+        ).where(TargetRoleChoice.person_id == person_id),
+        sa.select(side_by_side(sa.func.count(), sa.func.max(Qualification.id))).where(
+            Qualification.person_id == person_id
         ),
-        sa.select(sa.func.max(EvaluationProject.updated_at)).where(
-            EvaluationProject.id.in_(projects)
+        sa.select(side_by_side(sa.func.count(), sa.func.max(Certification.id))).where(
+            Certification.person_id == person_id
         ),
-        sa.select(sa.func.max(TargetRoleChoice.id)).where(TargetRoleChoice.person_id == person_id),
-        # Removing a record lowers the count, adding one raises the newest id.
-        sa.select(sa.func.count()).where(Qualification.person_id == person_id),
-        sa.select(sa.func.max(Qualification.id)).where(Qualification.person_id == person_id),
-        sa.select(sa.func.count()).where(Certification.person_id == person_id),
-        sa.select(sa.func.max(Certification.id)).where(Certification.person_id == person_id),
         sa.select(sa.func.max(Framework.published_at)),
         sa.select(sa.func.count()).where(RoleProfile.is_retired),
     ]

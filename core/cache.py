@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -104,3 +104,15 @@ class LRUCache(Generic[V]):
 def stamp_query(parts: list[sa.Select]) -> sa.Select:
     """One query reading every stamp part (each a one-value select) side by side."""
     return sa.select(*(part.scalar_subquery() for part in parts))
+
+
+def side_by_side(*values: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """Several aggregates of one pass over the same rows as one text value (``"3/17/"``), so
+    a stamp part reads its rows once however many of their figures it watches."""
+    # Literal text rather than bound parameters: nothing varies, so nothing to send.
+    empty, slash = sa.literal_column("''", sa.String), sa.literal_column("'/'", sa.String)
+    texts = [sa.func.coalesce(sa.cast(value, sa.String), empty) for value in values]
+    joined = texts[0]
+    for text in texts[1:]:
+        joined = joined + slash + text
+    return joined

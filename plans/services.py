@@ -22,6 +22,7 @@ from competencies.models import (
 )
 from competencies.services import current_framework
 from core.audit import record_event
+from core.cache import side_by_side
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from core.users import User
@@ -382,7 +383,11 @@ def plans_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
     (a goal change touches its plan, which moves the plan's lock version)."""
     mine = DevelopmentPlan.person_id == person_id
     return [
-        sa.select(sa.func.count(DevelopmentPlan.id)).where(mine),
-        sa.select(sa.func.max(DevelopmentPlan.id)).where(mine),
-        sa.select(sa.func.coalesce(sa.func.sum(DevelopmentPlan.lock_version), 0)).where(mine),
+        sa.select(
+            side_by_side(
+                sa.func.count(DevelopmentPlan.id),
+                sa.func.max(DevelopmentPlan.id),
+                sa.func.sum(DevelopmentPlan.lock_version),
+            )
+        ).where(mine)
     ]

@@ -22,6 +22,7 @@ from assessments.services import current_target_choice
 from competencies.models import Competency, Framework, RoleProfile
 from competencies.services import current_framework, current_framework_id_query
 from core.audit import record_event
+from core.cache import side_by_side
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.users import User
@@ -720,26 +721,21 @@ def recommendation_stamp_parts(
     """Scalar selects that together change whenever a person's recommendations may, besides
     their profile: the catalogue, their enrollments, their track record and the levels
     observed after trainings. Rows carry a version that every update moves."""
-    # A history enrollment is written together with its outcomes and never changed.
+    # A history enrollment is written together with its outcomes and never changed. Each part
+    # counts its rows beside their newest id or version sum, in one pass; a bare max() with a
+    # filter may be planned as a backward walk of the whole primary key.
     return [
         # Trainings are deactivated, never deleted; every update moves updated_at.
         sa.select(sa.func.max(Training.id)),
         sa.select(sa.func.max(Training.updated_at)),
         # A removed enrollment lowers the count; every update moves the sum of versions.
-        sa.select(sa.func.count(Enrollment.id)).where(Enrollment.person_id == person_id),
-        sa.select(sa.func.coalesce(sa.func.sum(Enrollment.version), 0)).where(
-            Enrollment.person_id == person_id
-        ),
-        sa.select(sa.func.count(HistoryEnrollment.id)).where(
-            HistoryEnrollment.subject_key == subject_key
-        ),
-        sa.select(sa.func.max(HistoryEnrollment.id)).where(
-            HistoryEnrollment.subject_key == subject_key
-        ),
-        sa.select(sa.func.count(LevelObservation.id)).where(
-            LevelObservation.subject_key == subject_key
-        ),
-        sa.select(sa.func.max(LevelObservation.id)).where(
-            LevelObservation.subject_key == subject_key
-        ),
+        sa.select(
+            side_by_side(sa.func.count(Enrollment.id), sa.func.sum(Enrollment.version))
+        ).where(Enrollment.person_id == person_id),
+        sa.select(
+            side_by_side(sa.func.count(HistoryEnrollment.id), sa.func.max(HistoryEnrollment.id))
+        ).where(HistoryEnrollment.subject_key == subject_key),
+        sa.select(
+            side_by_side(sa.func.count(LevelObservation.id), sa.func.max(LevelObservation.id))
+        ).where(LevelObservation.subject_key == subject_key),
     ]

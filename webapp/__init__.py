@@ -52,6 +52,7 @@ def register_url_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from webapp import auth
+    from webapp.transactions import end_read_only_transactions_with_commit
     from webapp.extensions import (
         CONTENT_SECURITY_POLICY,
         bootstrap,
@@ -85,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     auth.init_login(app, login_manager)
+    end_read_only_transactions_with_commit(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,94 @@
+"""How a request's transaction ends: with COMMIT when it only read (so PostgreSQL keeps the
+prepared statements psycopg made), with ROLLBACK when it failed or wrote anything it did not
+commit itself, so nothing half-written is ever kept."""
+
+import pytest
+import sqlalchemy as sa
+
+from core.users import User
+from tests.conftest import ROLE_EMAILS
+
+CANDIDATE = ROLE_EMAILS["candidate"]
+
+
+@pytest.fixture()
+def endings(app):
+    """The SQL-level ends of transactions on the app's engine, in order."""
+    from webapp.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+    sa.event.listen(engine, "commit", lambda conn: seen.append("commit"))
+    sa.event.listen(engine, "rollback", lambda conn: seen.append("rollback"))
+    return seen
+
+
+@pytest.fixture()
+def test_routes(app):
+    """Views that misbehave on purpose: they change a person's name and never commit."""
+    from webapp.extensions import db
+
+    def rename(how: str) -> str:
+        user = db.session.scalar(sa.select(User).where(User.email == CANDIDATE))
+        if how == "update":
+            db.session.execute(
+                sa.update(User).where(User.id == user.id).values(name="Half written")
+            )
+        elif how == "flush":
+            user.name = "Half written"
+            db.session.flush()
+        elif how == "pending":
+            user.name = "Half written"  # changed in the session, never flushed
+        elif how == "fail":
+            user.name = "Half written"
+            db.session.flush()
+            raise RuntimeError("the view failed after writing")
+        return "done"
+
+    def prepared() -> str:
+        return str(db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements")))
+
+    app.add_url_rule("/_test/rename/<how>", "test_rename", rename)
+    app.add_url_rule("/_test/prepared", "test_prepared", prepared)
+    return app
+
+
+def _name(db_session) -> str:
+    db_session.expire_all()
+    return db_session.scalar(sa.select(User.name).where(User.email == CANDIDATE))
+
+
+def test_a_page_that_only_reads_ends_with_commit(candidate_client, endings):
+    assert candidate_client.get("/profile/").status_code == 200
+    assert endings == ["commit"]
+
+
+@pytest.mark.parametrize("how", ["update", "flush", "pending"])
+def test_an_uncommitted_write_is_rolled_back_not_committed(
+    test_routes, client, seeded, db_session, endings, how
+):
+    before = _name(db_session)
+    assert client.get(f"/_test/rename/{how}").status_code == 200
+    assert endings == ["rollback"]
+    assert _name(db_session) == before
+
+
+def test_a_failed_request_is_rolled_back(test_routes, seeded, db_session, endings):
+    test_routes.config["PROPAGATE_EXCEPTIONS"] = False
+    before = _name(db_session)
+    assert test_routes.test_client().get("/_test/rename/fail").status_code == 500
+    assert "commit" not in endings
+    assert _name(db_session) == before
+
+
+def test_postgresql_keeps_prepared_statements_between_requests(
+    test_routes, candidate_client, database_url
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("prepared statements are psycopg's, on PostgreSQL only")
+    # psycopg prepares a statement on its sixth run on one connection; a ROLLBACK at the end
+    # of each request would deallocate them all again.
+    for _ in range(20):
+        assert candidate_client.get("/profile/").status_code == 200
+    assert int(candidate_client.get("/_test/prepared").get_data(as_text=True)) > 0
