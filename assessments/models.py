@@ -209,10 +209,12 @@ class Assessment(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     subject_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     assessor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("frameworks.id"))
+    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("frameworks.id"), index=True)
     # The role profile judged against (self: the target role when submitted; project: the
     # project's profile). A row of a published framework version is an immutable snapshot.
-    role_profile_id: Mapped[int | None] = mapped_column(sa.ForeignKey("role_profiles.id"))
+    role_profile_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("role_profiles.id"), index=True
+    )
     # Project sheets belong to their evaluation project; self rounds have none.
     evaluation_project_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("evaluation_projects.id"), index=True
@@ -319,9 +321,9 @@ class Rating(Base):
     confidence: Mapped[int | None]
     interest: Mapped[int | None]
     is_current: Mapped[bool] = mapped_column(default=True)
-    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ratings.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ratings.id"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")

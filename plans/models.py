@@ -240,7 +240,7 @@ class PlanGoalTraining(Base):
         sa.ForeignKey("plan_goals.id", ondelete="CASCADE"), index=True
     )
     enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollments.id"), index=True)
-    training_id: Mapped[int] = mapped_column(sa.ForeignKey("trainings.id"))
+    training_id: Mapped[int] = mapped_column(sa.ForeignKey("trainings.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     provider: Mapped[str] = mapped_column(sa.String(120))
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1))

@@ -116,7 +116,7 @@ class Enrollment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    training_id: Mapped[int] = mapped_column(sa.ForeignKey("trainings.id"))
+    training_id: Mapped[int] = mapped_column(sa.ForeignKey("trainings.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=EnrollmentStatus.PLANNED.value)
     planned_for: Mapped[date | None] = mapped_column(sa.Date)
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -170,7 +170,9 @@ class LevelObservation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_key: Mapped[str] = mapped_column(sa.String(40))
-    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     competency_code: Mapped[str] = mapped_column(sa.String(40))
     kind: Mapped[str] = mapped_column(sa.String(10), default="self")  # self | evaluated
     level: Mapped[int]
@@ -199,7 +201,9 @@ class HistoryEnrollment(Base):
     enrollment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("enrollments.id", ondelete="SET NULL"), unique=True
     )
-    training_id: Mapped[int] = mapped_column(sa.ForeignKey("trainings.id", ondelete="CASCADE"))
+    training_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("trainings.id", ondelete="CASCADE"), index=True
+    )
     is_completed: Mapped[bool]
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     rating: Mapped[int | None]
