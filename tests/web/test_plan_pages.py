@@ -418,3 +418,15 @@ def test_a_proposal_waits_in_the_queue_with_its_budget(client_for, db_session, a
     db_session.commit()
     html = client_for("hr").get("/hr/plans/").get_data(as_text=True)
     assert "Waiting for your approval" in html and "€0 of €3,000" in html
+
+
+def test_line_breaks_from_the_browser_are_stored_plain(client_for, db_session, alex_plan):
+    alex, hr = client_for("candidate"), client_for("hr")
+    alex.post(f"/plans/{alex_plan.id}/propose", data={"version": alex_plan.lock_version})
+    plan = reload(db_session, alex_plan.id)
+    response = hr.post(
+        f"/plans/{plan.id}/return",
+        data={"version": plan.lock_version, "comment": "Add dates.\r\nAnd a budget."},
+    )
+    assert response.status_code == 303
+    assert reload(db_session, plan.id).return_comment == "Add dates.\nAnd a budget."

@@ -50,6 +50,15 @@ class LevelField(IntegerField):
             raise ValueError(LEVEL_MESSAGE) from error
 
 
+class PlainTextAreaField(TextAreaField):
+    """A text area whose posted value is always text with plain line breaks ("" when left
+    empty): browsers send CRLF, while the plan rules, the page and the PDF count in LF."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").replace("\r\n", "\n")
+
+
 class VersionedForm(FlaskForm):
     """A form that carries the plan's lock version, so a stale save is caught."""
 
@@ -85,12 +94,12 @@ class PlanForm(VersionedForm):
     currency = SelectField(
         "Currency", choices=CURRENCY_CHOICES, default="EUR", validate_choice=False
     )
-    summary = TextAreaField(
+    summary = PlainTextAreaField(
         "Purpose of the plan",
         validators=[Optional(), Length(max=SUMMARY_MAX)],
         description="In a sentence or two: where the plan leads and what comes first.",
     )
-    over_budget_reason = TextAreaField(
+    over_budget_reason = PlainTextAreaField(
         "Reason for going over budget",
         validators=[Optional(), Length(max=REASON_MAX)],
         description="Needed only when the linked trainings cost more than the limit.",
@@ -112,7 +121,7 @@ class GoalForm(VersionedForm):
     status = SelectField(
         "Status", choices=GOAL_STATUS_CHOICES, default=GoalStatus.OPEN.value, validate_choice=False
     )
-    actions = TextAreaField(
+    actions = PlainTextAreaField(
         "Actions",
         validators=[Optional(), Length(max=ACTIONS_MAX)],
         description="What the person will do: tasks on the job, coaching, a training, evidence.",
@@ -124,7 +133,7 @@ class ActionForm(VersionedForm):
 
 
 class ProposeForm(VersionedForm):
-    over_budget_reason = TextAreaField(
+    over_budget_reason = PlainTextAreaField(
         "Reason for going over budget",
         validators=[Optional(), Length(max=REASON_MAX)],
     )
@@ -133,25 +142,25 @@ class ProposeForm(VersionedForm):
 class DecisionForm(VersionedForm):
     """HR's decision on a proposal."""
 
-    note = TextAreaField(
+    note = PlainTextAreaField(
         "Note for the record (optional)",
         validators=[Optional(), Length(max=COMMENT_MAX)],
     )
-    over_budget_reason = TextAreaField(
+    over_budget_reason = PlainTextAreaField(
         "Reason for going over budget",
         validators=[Optional(), Length(max=REASON_MAX)],
     )
 
 
 class ReturnForm(VersionedForm):
-    comment = TextAreaField(
+    comment = PlainTextAreaField(
         "What should change?",
         validators=[InputRequired("Say what should change."), Length(max=COMMENT_MAX)],
     )
 
 
 class ArchiveForm(VersionedForm):
-    note = TextAreaField(
+    note = PlainTextAreaField(
         "Why is the plan archived? (optional)", validators=[Optional(), Length(max=COMMENT_MAX)]
     )
 

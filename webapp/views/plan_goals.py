@@ -59,7 +59,7 @@ def _goal_input(form: GoalForm, competency_uuid: str) -> GoalInput:
         to_level=form.to_level.data,
         due_on=form.due_on.data,
         priority=int(priority) if priority.isdecimal() and len(priority) < 3 else -1,
-        actions=(form.actions.data or "").replace("\r\n", "\n"),
+        actions=form.actions.data,
         status=form.status.data or "",
     )
 
