@@ -65,3 +65,28 @@ def _tune_sqlite(dbapi_connection: object, connection_record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkout")
+def _ping_psycopg(
+    dbapi_connection: object, connection_record: object, connection_proxy: object
+) -> None:
+    """Check that a pooled psycopg connection still reaches the server before it is used, so
+    the app recovers from a database restart without a failed request (case 22).
+
+    SQLAlchemy's pool_pre_ping does the same at about six times the cost per request (it
+    switches the connection to autocommit and back around a Python-level query); here one
+    empty statement goes straight through libpq, which leaves psycopg's state untouched.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    from psycopg import pq
+
+    try:
+        alive = pgconn.exec_(b";").status == pq.ExecStatus.EMPTY_QUERY
+    except Exception:  # a closed socket raises rather than answering
+        alive = False
+    if not alive:
+        # The pool discards this connection and hands out a new one.
+        raise sa.exc.DisconnectionError("the database closed this connection")

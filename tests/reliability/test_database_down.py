@@ -41,3 +41,31 @@ def test_the_app_recovers_without_a_restart(broken_app, tmp_path):
     assert client.get("/healthz").status_code == 503
     (tmp_path / "no-such-dir").mkdir()
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_connection_the_server_dropped_is_replaced_before_use(app, seeded, database_url):
+    """After a database restart every pooled connection is dead; the next request must
+    still succeed, on a new connection, rather than fail once per stale connection."""
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server that drops connections is PostgreSQL's case; SQLite is a file")
+    with app.app_context():
+        pooled = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.commit()
+        # The same connection comes back from the pool while nothing else uses it.
+        assert db.session.scalar(sa.text("SELECT pg_backend_pid()")) == pooled
+        db.session.remove()
+    # As a restart would, from outside the app's pool.
+    outside = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with outside.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.pg_terminate_backend(pooled))) is True
+    outside.dispose()
+
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/login").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT pg_backend_pid()")) != pooled

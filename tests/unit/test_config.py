@@ -25,6 +25,13 @@ def test_postgres_urls_use_the_psycopg_driver(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/proficio")
     config = build_config(tmp_path, {"SECRET_KEY": "x" * 40})
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/proficio"
+    # psycopg connections are pinged by core.db on checkout (see test_database_down).
+    assert "pool_pre_ping" not in config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_other_postgres_drivers_keep_sqlalchemys_pre_ping(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+pg8000://u:p@db/proficio")
+    config = build_config(tmp_path, {"SECRET_KEY": "x" * 40})
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
