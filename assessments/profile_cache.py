@@ -21,7 +21,7 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Certification, Qualification, TargetRoleChoice
 from assessments.profile import Profile, build_profile
 from competencies.models import Framework, RoleProfile
-from core.cache import LRUCache, side_by_side, stamp_query
+from core.cache import LRUCache, Stamp, side_by_side
 
 MAX_ENTRIES = 4096
 
@@ -77,15 +77,12 @@ def person_id_parameter() -> sa.BindParameter:
     return sa.bindparam("person_id", type_=sa.Integer)
 
 
-_STAMP: list[sa.Select] = []
+_PROFILE_STAMP = Stamp(lambda: profile_stamp_parts(person_id_parameter()))
 
 
 def profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's profile shows changes."""
-    if not _STAMP:
-        # Building the expression costs more than running it, so it is built once.
-        _STAMP.append(stamp_query(profile_stamp_parts(person_id_parameter())))
-    return tuple(session.execute(_STAMP[0], {"person_id": person_id}).one())
+    return _PROFILE_STAMP.read(session, person_id=person_id)
 
 
 class ProfileCache:

@@ -21,32 +21,30 @@ from assessments.evaluation_results import ProjectResults, build_project_results
 from assessments.evaluations import ProjectPerson, load_members
 from assessments.models import Assessment, AssessmentKind
 from assessments.profile_cache import assessment_stamp_parts
-from core.cache import LRUCache, stamp_query
+from core.cache import LRUCache, Stamp
 
 MAX_PROJECTS = 256
 
 
-def _stamp_query() -> sa.Select:
+def _stamp_parts() -> list[sa.Select]:
     project_id = sa.bindparam("project_id", type_=sa.Integer)
     candidates = sa.select(ProjectMember.user_id).where(
         ProjectMember.project_id == project_id,
         ProjectMember.role == ProjectRole.CANDIDATE.value,
     )
-    return stamp_query(
-        [
-            # The project's rating sheets, and its candidates' self-assessment rounds.
-            *assessment_stamp_parts(Assessment.evaluation_project_id == project_id),
-            *assessment_stamp_parts(
-                sa.and_(
-                    Assessment.subject_id.in_(candidates),
-                    Assessment.kind == AssessmentKind.SELF.value,
-                )
-            ),
-        ]
-    )
+    return [
+        # The project's rating sheets, and its candidates' self-assessment rounds.
+        *assessment_stamp_parts(Assessment.evaluation_project_id == project_id),
+        *assessment_stamp_parts(
+            sa.and_(
+                Assessment.subject_id.in_(candidates),
+                Assessment.kind == AssessmentKind.SELF.value,
+            )
+        ),
+    ]
 
 
-_STAMP: list[sa.Select] = []
+_RESULTS_STAMP = Stamp(_stamp_parts)
 
 
 def results_key(
@@ -55,9 +53,7 @@ def results_key(
     """A value that changes whenever anything the project's results show changes: its
     sheets and its candidates' self-assessments (one query), the project itself, its owner
     and its people (already loaded by the caller, see ``get_project_header_for``)."""
-    if not _STAMP:
-        _STAMP.append(_stamp_query())
-    ratings = tuple(session.execute(_STAMP[0], {"project_id": project.id}).one())
+    ratings = _RESULTS_STAMP.read(session, project_id=project.id)
     project_part = (project.id, project.version, project.updated_at, project.role_profile_id)
     owner = (project.owner_id, project.owner.name, project.owner.email)
     return (project_part, owner, people, ratings)

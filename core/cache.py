@@ -10,11 +10,13 @@ without sharing anything.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 V = TypeVar("V")
 
@@ -42,6 +44,7 @@ class LRUCache(Generic[V]):
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        _EVERY_CACHE.add(self)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -101,9 +104,38 @@ class LRUCache(Generic[V]):
             self.misses = 0
 
 
+_EVERY_CACHE: weakref.WeakSet[LRUCache] = weakref.WeakSet()
+
+
+def forget_everything_derived() -> None:
+    """Empty every cache of this process, so the next request derives everything afresh
+    (tests use it to measure a cold visit, and to start each test cold: ids repeat across
+    test databases)."""
+    for cache in list(_EVERY_CACHE):
+        cache.clear()
+
+
 def stamp_query(parts: list[sa.Select]) -> sa.Select:
     """One query reading every stamp part (each a one-value select) side by side."""
     return sa.select(*(part.scalar_subquery() for part in parts))
+
+
+class Stamp:
+    """A stamp query, built from its parts on first use (building the expression costs more
+    than running it) and read with one round trip per request."""
+
+    def __init__(self, parts: Callable[[], list[sa.Select]]) -> None:
+        self._parts = parts
+        self._query: sa.Select | None = None
+
+    def read(self, session: Session, **parameters: Any) -> tuple[Any, ...]:
+        """The stamp's values now, seen by ``session`` (its pending changes included)."""
+        if self._query is None:
+            self._query = stamp_query(self._parts())
+        session.flush()
+        # On the session's connection, past the ORM layer: the stamp is plain values, and
+        # this is the one query every cached page runs.
+        return tuple(session.connection().execute(self._query, parameters).one())
 
 
 def side_by_side(*values: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:

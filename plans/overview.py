@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessments import scoring
+from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Rating, TargetRoleChoice
 from assessments.profile import (
     latest_evaluator_ratings,
@@ -32,7 +33,7 @@ from competencies.models import (
     RoleRequirement,
 )
 from core.audit import AuditEvent
-from core.cache import stamp_query
+from core.cache import LRUCache, Stamp, side_by_side
 from core.users import Role, User
 from plans.models import DevelopmentPlan, PlanStatus
 
@@ -245,36 +246,32 @@ def _standings_for(
 READ_ONLY_ACTIONS = ("user.login", "user.logout", "privacy.export", "plan.export")
 
 
-def _overview_stamp_query() -> sa.Select:
+def _overview_stamp_parts() -> list[sa.Select]:
     changes = sa.select(sa.func.max(AuditEvent.id)).where(
         AuditEvent.action.not_in(READ_ONLY_ACTIONS),
         AuditEvent.action.not_like("%.view"),
         AuditEvent.action.not_like("plan.export%"),
     )
-    return stamp_query(
-        [
-            # Every change to people, ratings, roles, plans and frameworks is audited; the
-            # newest ids of the rows the overview is built from back that up directly.
-            changes,
-            sa.select(sa.func.max(Rating.id)),
-            sa.select(sa.func.max(Assessment.id)),
-            sa.select(sa.func.max(TargetRoleChoice.id)),
-            sa.select(sa.func.max(User.id)),
-            sa.select(sa.func.max(DevelopmentPlan.id)),
-            sa.select(sa.func.max(Framework.published_at)),
-        ]
-    )
+    return [
+        # Every change to people, ratings, roles, plans and frameworks is audited; the
+        # newest ids of the rows the overview is built from back that up directly.
+        changes,
+        sa.select(sa.func.max(Rating.id)),
+        sa.select(sa.func.max(Assessment.id)),
+        sa.select(sa.func.max(TargetRoleChoice.id)),
+        sa.select(sa.func.max(User.id)),
+        sa.select(sa.func.max(DevelopmentPlan.id)),
+        sa.select(sa.func.max(Framework.published_at)),
+    ]
 
 
-_STAMP: list[sa.Select] = []
+_OVERVIEW_STAMP = Stamp(_overview_stamp_parts)
 
 
 def overview_stamp(session: Session) -> tuple[object, ...]:
     """One query of newest ids (each an index lookup): a value that changes whenever the
     organisation's heatmap, readiness or budget may change."""
-    if not _STAMP:
-        _STAMP.append(_overview_stamp_query())
-    return tuple(session.execute(_STAMP[0]).one())
+    return _OVERVIEW_STAMP.read(session)
 
 
 def heatmap_page(
@@ -319,27 +316,94 @@ class RoleReadiness:
     not_assessed: int
 
 
+READY, NOT_READY, NOT_ASSESSED = 0, 1, 2
+
+
+class ReadinessCache:
+    """Each person's readiness (ready, not ready, not assessed) under a stamp of their own.
+
+    A person's readiness follows from their assessments (self rounds and the project sheets
+    rating them), their target role, which projects have released results and the published
+    framework. One grouped query reads every person's count and version sum of assessments;
+    a person whose stamp is unchanged keeps the readiness worked out last time, so after one
+    change in an organisation of 10,000 only that person is scored again, not everyone.
+    """
+
+    def __init__(self, max_people: int = 200_000) -> None:
+        self._buckets: LRUCache[int] = LRUCache(max_people)
+
+    def buckets(self, session: Session, people: Sequence[tuple]) -> dict[int, int]:
+        """Per person id of ``people`` (rows of ``_people_query``), their readiness bucket."""
+        own = dict(
+            session.execute(
+                sa.select(
+                    Assessment.subject_id,
+                    side_by_side(sa.func.count(Assessment.id), sa.func.sum(Assessment.version)),
+                ).group_by(Assessment.subject_id)
+            ).all()
+        )
+        shared = _SHARED_READINESS_STAMP.read(session)
+        keys = {p[0]: (p[0], p[3], own.get(p[0]), shared) for p in people}
+        result: dict[int, int] = {}
+        stale = []
+        for person in people:
+            bucket = self._buckets.get(keys[person[0]])
+            if bucket is None:
+                stale.append(person)
+            else:
+                result[person[0]] = bucket
+        for row in _standings_for(session, stale, (), with_plans=False) if stale else ():
+            if not row.has_ratings:
+                bucket = NOT_ASSESSED
+            elif row.readiness is not None and row.readiness.gate_passed:
+                bucket = READY
+            else:
+                bucket = NOT_READY
+            self._buckets.put(keys[row.person_id], bucket)
+            result[row.person_id] = bucket
+        return result
+
+    def clear(self) -> None:
+        """Forget every person's readiness (tests use it to start cold)."""
+        self._buckets.clear()
+
+
+# What every person's readiness shares: which projects count (released results) and the
+# published framework, whose role targets it is measured against.
+_SHARED_READINESS_STAMP = Stamp(
+    lambda: [
+        sa.select(
+            side_by_side(
+                sa.func.count().filter(EvaluationProject.is_results_released),
+                sa.func.max(EvaluationProject.updated_at),
+            )
+        ),
+        sa.select(sa.func.max(Framework.published_at)),
+    ]
+)
+
+readiness_cache = ReadinessCache()
+
+
 def readiness_by_role(session: Session) -> list[RoleReadiness]:
     """Per target role: people ready (gate passed), not ready, and not assessed yet.
 
-    Five queries over every active candidate with a target role.
+    Three queries when nobody's assessments changed since last time; two to five more to
+    score the people whose did (see ``ReadinessCache``).
     """
-    people = session.execute(
-        _people_query(None, None).where(RoleProfile.id.is_not(None)).order_by(User.id)
-    ).all()
-    rows = _standings_for(session, [tuple(p) for p in people], (), with_plans=False)
+    people = [
+        tuple(p)
+        for p in session.execute(
+            _people_query(None, None).where(RoleProfile.id.is_not(None)).order_by(User.id)
+        )
+    ]
+    buckets = readiness_cache.buckets(session, people)
     codes = {p[4]: p[5] for p in people}
     counts: dict[str, list[int]] = {}
-    for row in rows:
-        bucket = counts.setdefault(row.role_name or "", [0, 0, 0])
-        if not row.has_ratings:
-            bucket[2] += 1
-        elif row.readiness is not None and row.readiness.gate_passed:
-            bucket[0] += 1
-        else:
-            bucket[1] += 1
+    for person in people:
+        counts.setdefault(person[4] or "", [0, 0, 0])[buckets[person[0]]] += 1
     return [
-        RoleReadiness(name, codes.get(name, ""), sum(c), c[0], c[1], c[2])
+        RoleReadiness(name, codes.get(name, ""), sum(c), c[READY], c[NOT_READY], c[NOT_ASSESSED])
         for name, c in sorted(counts.items())
     ]
 

@@ -250,11 +250,8 @@ def admin_client(client_for):
 @pytest.fixture(autouse=True)
 def _cold_profile_cache() -> Iterator[None]:
     """Every test starts with an empty profile cache: ids repeat across test databases."""
-    from assessments.profile_cache import profiles
-    from assessments.results_cache import project_results
+    from core.cache import forget_everything_derived
 
-    profiles.clear()
-    project_results.clear()
+    forget_everything_derived()
     yield
-    profiles.clear()
-    project_results.clear()
+    forget_everything_derived()

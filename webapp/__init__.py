@@ -52,7 +52,6 @@ def register_url_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from webapp import auth
-    from webapp.transactions import end_read_only_transactions_with_commit
     from webapp.extensions import (
         CONTENT_SECURITY_POLICY,
         bootstrap,
@@ -63,6 +62,7 @@ def register_extensions(app: Flask) -> None:
         migrate,
         talisman,
     )
+    from webapp.transactions import end_read_only_transactions_with_commit
 
     db.init_app(app)
     migrate.init_app(

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from assessments.profile_cache import person_id_parameter, profile_stamp_parts
-from core.cache import stamp_query
+from core.cache import Stamp
 from plans.services import plans_stamp_parts
 from training.artefacts import ArtefactCache, LoadedModel
 from training.features import CatalogueArrays, empty_catalogue, empty_history
@@ -97,21 +97,22 @@ def state() -> RecommenderState:
     return current_app.extensions[EXTENSION]
 
 
-_STAMP: list[sa.Select] = []
+def _recommendation_stamp_parts() -> list[sa.Select]:
+    person = person_id_parameter()
+    subject = sa.bindparam("subject_key", type_=sa.String)
+    return [
+        *profile_stamp_parts(person),
+        *recommendation_stamp_parts(person, subject),
+        *plans_stamp_parts(person),
+    ]
+
+
+_RECOMMENDATION_STAMP = Stamp(_recommendation_stamp_parts)
 
 
 def recommendation_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's recommendations page
     shows may change (profile, catalogue, enrollments, track record, plans)."""
-    if not _STAMP:
-        person = person_id_parameter()
-        subject = sa.bindparam("subject_key", type_=sa.String)
-        parts = [
-            *profile_stamp_parts(person),
-            *recommendation_stamp_parts(person, subject),
-            *plans_stamp_parts(person),
-        ]
-        # Building the expression costs more than running it, so it is built once.
-        _STAMP.append(stamp_query(parts))
-    values = {"person_id": person_id, "subject_key": subject_key_for(person_id)}
-    return tuple(session.execute(_STAMP[0], values).one())
+    return _RECOMMENDATION_STAMP.read(
+        session, person_id=person_id, subject_key=subject_key_for(person_id)
+    )

@@ -92,6 +92,36 @@ def test_readiness_counts_per_role(session, hr):
     assert (line.people, line.ready, line.not_ready, line.not_assessed) == (3, 1, 1, 1)
 
 
+def test_readiness_scores_again_only_the_people_whose_inputs_changed(session, hr, monkeypatch):
+    from plans import overview
+
+    scored: list[list[int]] = []
+    score = overview._standings_for
+
+    def spy(session, people, *args, **kwargs):
+        scored.append([p[0] for p in people])
+        return score(session, people, *args, **kwargs)
+
+    monkeypatch.setattr(overview, "_standings_for", spy)
+    people = [make_user(session) for _ in range(3)]
+    for person in people:
+        target(session, person, "JITPM")
+    make_self_round(session, people[0], default_level=1)
+
+    def counts():
+        (line,) = readiness_by_role(session)
+        return line.ready, line.not_ready, line.not_assessed
+
+    assert counts() == (0, 1, 2) and scored == [[p.id for p in people]]
+    assert counts() == (0, 1, 2) and len(scored) == 1  # nothing changed: nobody scored again
+    make_self_round(session, people[0], default_level=3)
+    assert counts() == (1, 0, 2) and scored[-1] == [people[0].id]
+    target(session, people[1], "ITPM")
+    lines = {line.role_code: line for line in readiness_by_role(session)}
+    assert lines["ITPM"].not_assessed == 1 and lines["JITPM"].people == 2
+    assert scored[-1] == [people[1].id]
+
+
 def test_budget_planned_and_spent_counts_each_training_once(session, hr):
     person = make_user(session)
     other = make_user(session)

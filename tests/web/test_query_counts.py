@@ -15,6 +15,7 @@ from bench.generate import (
 )
 from competencies.models import Framework, RoleProfile
 from competencies.services import seed_default_framework
+from core.cache import forget_everything_derived
 from core.users import User
 from tests.conftest import TEST_PASSWORD, clear_tables, login
 from tests.web.test_training_queries import counting
@@ -82,16 +83,6 @@ def _fill(engine: sa.Engine, people: int) -> dict[str, int]:
     return {"project": accounts.comparison_project_id, "role": role, "framework": framework}
 
 
-def _forget_derived(app) -> None:
-    from assessments.profile_cache import profiles
-    from assessments.results_cache import project_results
-    from webapp.fragments import EXTENSION
-
-    profiles.clear()
-    project_results.clear()
-    app.extensions[EXTENSION].clear()
-
-
 def _counts(app, engine: sa.Engine, ids: dict[str, int]) -> dict[str, tuple[int, int]]:
     """(queries with nothing derived cached, queries on the next visit) per page."""
     counts = {}
@@ -102,7 +93,7 @@ def _counts(app, engine: sa.Engine, ids: dict[str, int]) -> dict[str, tuple[int,
             password = BENCH_PASSWORD if "synthetic" in email else TEST_PASSWORD
             assert login(clients[email], email, password).status_code == 302, email
         url = page.format(**ids)
-        _forget_derived(app)
+        forget_everything_derived()
         with counting(engine) as cold:
             assert clients[email].get(url).status_code == 200, url
         with counting(engine) as warm:
