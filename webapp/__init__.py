@@ -42,9 +42,11 @@ def register_url_converters(app: Flask) -> None:
     """Ids in URLs are bounded to the databases' integer range: larger ones are simply 404."""
     from werkzeug.routing import IntegerConverter
 
+    from webapp.ids import MAX_ID
+
     class BoundedIntConverter(IntegerConverter):
         def __init__(self, url_map, *args, **kwargs) -> None:
-            kwargs.setdefault("max", 2**31 - 1)
+            kwargs.setdefault("max", MAX_ID)
             super().__init__(url_map, *args, **kwargs)
 
     app.url_map.converters["int"] = BoundedIntConverter

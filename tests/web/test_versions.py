@@ -415,6 +415,9 @@ def test_unknown_ids_answer_404(hr_client, db_session):
         f"/framework/versions/{draft.id}/areas/999999/edit",
         "/framework/versions/compare?from=999999",
         "/framework/versions/compare?to=abc",
+        # Beyond the databases' integer range: PostgreSQL would refuse the parameter.
+        "/framework/versions/compare?from=&to=2147483648",
+        "/framework/versions/compare?from=99999999999",
     ]:
         assert hr_client.get(url).status_code == 404, url
 

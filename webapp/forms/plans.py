@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -50,13 +50,18 @@ class LevelField(IntegerField):
             raise ValueError(LEVEL_MESSAGE) from error
 
 
-class PlainTextAreaField(TextAreaField):
-    """A text area whose posted value is always text with plain line breaks ("" when left
-    empty): browsers send CRLF, while the plan rules, the page and the PDF count in LF."""
+def _plain_line_breaks(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n")
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
-        self.data = (self.data or "").replace("\r\n", "\n")
+
+class PlainTextAreaField(TextAreaField):
+    """A text area whose value is always text with plain line breaks ("" when left out, even
+    from a request without a form body): browsers send CRLF, while the plan rules, the page
+    and the PDF count in LF."""
+
+    def __init__(self, *args, filters: Sequence[Callable] = (), **kwargs) -> None:
+        # Filters run after every kind of processing, posted data or none.
+        super().__init__(*args, filters=(*filters, _plain_line_breaks), **kwargs)
 
 
 class VersionedForm(FlaskForm):

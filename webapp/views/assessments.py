@@ -57,6 +57,7 @@ from webapp.forms.assessments import (
     build_area_form,
     field_names,
 )
+from webapp.ids import parse_id
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -345,12 +346,12 @@ def area(assessment_id: int, position: int):
             store=evidence_store(),
             max_file_bytes=_max_file_bytes(),
         )
-        if remove_id.isdecimal():
+        if (evidence_id := parse_id(remove_id)) is not None:
             remove_evidence(
                 db.session,
                 assessment,
                 current_user,
-                int(remove_id),
+                evidence_id,
                 expected_version=result.version,
             )
     except StaleAssessmentError as error:
@@ -372,7 +373,7 @@ def area(assessment_id: int, position: int):
             problems=[error.message, *error.problems],
         )
     db.session.commit()
-    if remove_id.isdecimal():
+    if parse_id(remove_id) is not None:
         flash("The evidence was removed.", "info")
     elif result.changed:
         flash(f"Saved “{area.name}”.", "success")

@@ -49,6 +49,7 @@ from webapp.forms.evaluations import (
     SubmitSheetForm,
     build_sheet_form,
 )
+from webapp.ids import parse_id
 from webapp.views.evaluations import VIEWERS, audit_hr_view, bp, load_project, project_candidate
 
 # ---------------------------------------------------------------- the evaluator's rating sheet
@@ -230,9 +231,9 @@ def sheet(project_id: int, candidate_id: int):
             ratings=_rating_inputs(form, competencies),
             evidence=evidence,
         )
-        if remove_id.isdecimal():
+        if (evidence_id := parse_id(remove_id)) is not None:
             remove_evidence(
-                db.session, sheet_row, current_user, int(remove_id), expected_version=result.version
+                db.session, sheet_row, current_user, evidence_id, expected_version=result.version
             )
     except StaleAssessmentError as error:
         db.session.rollback()
@@ -260,7 +261,7 @@ def sheet(project_id: int, candidate_id: int):
             problems=[error.message, *error.problems],
         )
     db.session.commit()
-    if remove_id.isdecimal():
+    if parse_id(remove_id) is not None:
         flash("The evidence note was removed.", "info")
     elif result.changed:
         flash(f"Saved your ratings of {candidate.name}.", "success")

@@ -60,6 +60,7 @@ from webapp.forms.evaluations import (
     ProjectForm,
     ReleaseForm,
 )
+from webapp.ids import parse_id
 
 # One blueprint for the whole area; evaluation_sheets and evaluation_results add their routes
 # to it (webapp.register_blueprints imports them before registering it).
@@ -174,7 +175,7 @@ def edit(project_id: int):
             project,
             current_user,
             _project_input(form),
-            expected_version=int(version) if version.isdecimal() else None,
+            expected_version=parse_id(version),
         )
     except ValidationError as error:
         db.session.rollback()

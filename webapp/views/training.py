@@ -54,6 +54,7 @@ from webapp.forms.training import (
     weight_field_name,
 )
 from webapp.fragments import fragments
+from webapp.ids import parse_id
 from webapp.plan_helpers import draft_goals, goal_for_training
 from webapp.recommending import recommendation_stamp
 from webapp.recommending import state as recommender_state
@@ -453,7 +454,7 @@ def _editor(training: Training | None):
                     training,
                     data,
                     current_user,
-                    expected_version=int(version) if version and version.isdecimal() else -1,
+                    expected_version=-1 if parse_id(version) is None else parse_id(version),
                 )
         except DomainError as error:
             db.session.rollback()

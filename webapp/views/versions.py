@@ -29,6 +29,7 @@ from core.users import Role, User
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, PublishForm
+from webapp.ids import parse_id
 from webapp.transactions import commit_or_problems, form_status
 
 bp = Blueprint("versions", __name__, url_prefix="/framework/versions")
@@ -189,9 +190,10 @@ def _version_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
-    if not raw.isdecimal() or len(raw) > 12:
+    version_id = parse_id(raw)
+    if version_id is None:
         abort(404)
-    return int(raw)
+    return version_id
 
 
 @bp.route("/compare")
