@@ -316,3 +316,19 @@ def approved_plan(session: Session, person: User, hr: User, *, trainings=(), **o
     workflow.propose_plan(session, person, plan, expected_version=plan.lock_version)
     workflow.approve_plan(session, hr, plan, expected_version=plan.lock_version)
     return plan
+
+
+class FakeAutogroup:
+    """/proc/self/autogroup as the kernel shows it: takes a nice value as text, reads back a
+    line with it, and records every value written."""
+
+    def __init__(self, nice: int = 0) -> None:
+        self.nice = nice
+        self.writes: list[int] = []
+
+    def read_text(self) -> str:
+        return f"/autogroup-42 nice {self.nice}\n"
+
+    def write_text(self, text: str) -> None:
+        self.nice = int(text)
+        self.writes.append(self.nice)

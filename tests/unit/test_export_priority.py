@@ -7,6 +7,7 @@ import os
 import pytest
 
 from plans import export
+from tests.factories import FakeAutogroup
 
 
 def _niceness_of_a_started_worker(niceness: int, queue) -> None:
@@ -39,21 +40,6 @@ def test_a_niceness_of_zero_leaves_the_worker_priority_alone():
 def test_the_export_uses_the_lower_priority_by_default():
     defaults = export.export_to_directory.__kwdefaults__
     assert defaults["niceness"] == export.EXPORT_NICENESS
-
-
-class FakeAutogroup:
-    """/proc/self/autogroup as the kernel shows it: writes a number, reads back a line."""
-
-    def __init__(self, nice: int = 0) -> None:
-        self.nice = nice
-        self.writes: list[int] = []
-
-    def read_text(self) -> str:
-        return f"/autogroup-42 nice {self.nice}\n"
-
-    def write_text(self, text: str) -> None:
-        self.nice = int(text)
-        self.writes.append(self.nice)
 
 
 def test_the_session_is_made_nicer_during_an_export_and_put_back_after(monkeypatch):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from core.db import utcnow
 from core.users import get_user_by_email
 from plans.models import ExportJob
-from tests.factories import make_plan, make_user, target
+from tests.factories import FakeAutogroup, make_plan, make_user, target
 
 KEY = "double-click-key-0123456789"
 
@@ -197,21 +197,6 @@ def test_a_killed_worker_leaves_no_zip_and_the_job_counts_as_failed(
     assert list(tmp_path.iterdir()) == []
 
 
-class RecordingAutogroup:
-    """/proc/self/autogroup as the kernel shows it, recording the nice values written."""
-
-    def __init__(self) -> None:
-        self.nice = 0
-        self.writes: list[int] = []
-
-    def read_text(self) -> str:
-        return f"/autogroup-7 nice {self.nice}\n"
-
-    def write_text(self, text: str) -> None:
-        self.nice = int(text)
-        self.writes.append(self.nice)
-
-
 def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
     """In a Huey consumer the job's whole session yields the CPU; immediate mode leaves it."""
     from types import SimpleNamespace
@@ -219,7 +204,7 @@ def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
     from plans import export
     from webapp import tasks
 
-    group = RecordingAutogroup()
+    group = FakeAutogroup()
     niceness_seen = []
     monkeypatch.setattr(export, "AUTOGROUP", group)
     monkeypatch.setattr(

@@ -448,13 +448,13 @@ def _editor(training: Training | None):
             if training is None:
                 saved = create_training(db.session, data, current_user)
             else:
-                version = form.version.data
+                version = parse_id(form.version.data)
                 saved = update_training(
                     db.session,
                     training,
                     data,
                     current_user,
-                    expected_version=-1 if parse_id(version) is None else parse_id(version),
+                    expected_version=-1 if version is None else version,
                 )
         except DomainError as error:
             db.session.rollback()
