@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 from datetime import UTC, datetime
 
@@ -90,3 +92,61 @@ def _ping_psycopg(
     if not alive:
         # The pool discards this connection and hands out a new one.
         raise sa.exc.DisconnectionError("the database closed this connection")
+
+
+# A SELECT with a locking clause holds its row locks until COMMIT, so it needs a transaction.
+_LOCKING_CLAUSE = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.I)
+
+
+@functools.lru_cache(maxsize=2048)
+def _select_takes_locks(statement: str) -> bool:
+    return _LOCKING_CLAUSE.search(statement) is not None
+
+
+def needs_transaction(statement: str) -> bool:
+    """False for a SELECT that locks nothing: under READ COMMITTED it reads the same inside a
+    transaction as outside one. Anything else (writes, DDL, SAVEPOINT, SELECT ... FOR UPDATE,
+    text we do not recognise) needs one."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return True
+    return _select_takes_locks(statement)
+
+
+def read_outside_transactions(engine: sa.Engine) -> None:
+    """Run a psycopg connection's reads in autocommit until the first statement that needs a
+    transaction, which then starts one as usual (and everything after it runs inside it).
+
+    Why: most requests only read, and on PostgreSQL their BEGIN and COMMIT were two of five
+    round trips. Ending them with ROLLBACK instead would be worse: psycopg forgets its prepared
+    statements on ROLLBACK, so the server would plan each page's stamp query again on every
+    request. A connection that never began a transaction has nothing to end, and keeps them.
+
+    Only for READ COMMITTED, PostgreSQL's default and the only level Proficio uses, where
+    every statement takes its own snapshot anyway. Other drivers are left as they are.
+    """
+    if engine.dialect.driver != "psycopg":
+        return
+    sa.event.listen(engine, "checkout", _start_in_autocommit)
+    sa.event.listen(engine, "before_cursor_execute", _begin_before_first_write)
+
+
+def _start_in_autocommit(
+    dbapi_connection: object, connection_record: object, connection_proxy: object
+) -> None:
+    # A connection comes back from the pool reset, outside any transaction, so this is allowed.
+    if not dbapi_connection.autocommit:  # type: ignore[attr-defined]
+        dbapi_connection.autocommit = True  # type: ignore[attr-defined]
+
+
+def _begin_before_first_write(
+    connection: sa.Connection,
+    cursor: object,
+    statement: str,
+    parameters: object,
+    context: object,
+    executemany: bool,
+) -> None:
+    dbapi_connection = cursor.connection  # type: ignore[attr-defined]
+    if dbapi_connection.autocommit and needs_transaction(statement):
+        # psycopg sends BEGIN before this statement; SQLAlchemy's COMMIT or ROLLBACK ends it.
+        dbapi_connection.autocommit = False

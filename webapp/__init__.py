@@ -64,7 +64,7 @@ def register_extensions(app: Flask) -> None:
         migrate,
         talisman,
     )
-    from webapp.transactions import end_read_only_transactions_with_commit
+    from webapp.transactions import read_outside_transactions_on_postgresql
 
     db.init_app(app)
     migrate.init_app(
@@ -88,7 +88,7 @@ def register_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     auth.init_login(app, login_manager)
-    end_read_only_transactions_with_commit(app)
+    read_outside_transactions_on_postgresql(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,10 +1,12 @@
-"""How a request's transaction ends: with COMMIT when it only read (so PostgreSQL keeps the
-prepared statements psycopg made), with ROLLBACK when it failed or wrote anything it did not
-commit itself, so nothing half-written is ever kept."""
+"""How a request talks to the database: on PostgreSQL a request that only reads runs outside
+any transaction (no BEGIN, no COMMIT, and psycopg keeps its prepared statements), one that
+writes starts its transaction at its first write, and one that failed or wrote anything it did
+not commit is rolled back, so nothing half-written is ever kept."""
 
 import pytest
 import sqlalchemy as sa
 
+from core.db import utcnow
 from core.users import User
 from tests.conftest import ROLE_EMAILS
 
@@ -49,9 +51,30 @@ def test_routes(app):
     def prepared() -> str:
         return str(db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements")))
 
+    def status(how: str) -> str:
+        """Read (and, when asked, lock or write), then report the server-side state."""
+        query = sa.select(User).where(User.email == CANDIDATE)
+        if how == "lock":
+            query = query.with_for_update()
+        user = db.session.scalar(query)
+        if how == "write":
+            user.last_login_at = utcnow()
+            db.session.flush()
+        dbapi_connection = db.session.connection().connection.dbapi_connection
+        state = dbapi_connection.info.transaction_status.name
+        if how == "write":
+            db.session.commit()
+        return state
+
     app.add_url_rule("/_test/rename/<how>", "test_rename", rename)
     app.add_url_rule("/_test/prepared", "test_prepared", prepared)
+    app.add_url_rule("/_test/status/<how>", "test_status", status)
     return app
+
+
+def _postgresql_only(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("reading outside transactions is for psycopg on PostgreSQL only")
 
 
 def _name(db_session) -> str:
@@ -59,9 +82,31 @@ def _name(db_session) -> str:
     return db_session.scalar(sa.select(User.name).where(User.email == CANDIDATE))
 
 
-def test_a_page_that_only_reads_ends_with_commit(candidate_client, endings):
+def test_a_page_that_only_reads_commits_nothing(candidate_client, endings):
     assert candidate_client.get("/profile/").status_code == 200
-    assert endings == ["commit"]
+    assert "commit" not in endings
+
+
+def test_postgresql_reads_run_outside_a_transaction(test_routes, client, seeded, database_url):
+    _postgresql_only(database_url)
+    assert client.get("/_test/status/read").get_data(as_text=True) == "IDLE"
+
+
+@pytest.mark.parametrize("how", ["lock", "write"])
+def test_postgresql_locks_and_writes_run_inside_one(test_routes, client, seeded, database_url, how):
+    _postgresql_only(database_url)
+    assert client.get(f"/_test/status/{how}").get_data(as_text=True) == "INTRANS"
+
+
+def test_a_connection_that_wrote_reads_outside_a_transaction_again(
+    test_routes, client, seeded, database_url
+):
+    _postgresql_only(database_url)
+    # More requests than the pool holds connections, so the ones that wrote come back.
+    for _ in range(8):
+        assert client.get("/_test/status/write").get_data(as_text=True) == "INTRANS"
+    for _ in range(8):
+        assert client.get("/_test/status/read").get_data(as_text=True) == "IDLE"
 
 
 @pytest.mark.parametrize("how", ["update", "flush", "pending"])
@@ -87,8 +132,8 @@ def test_postgresql_keeps_prepared_statements_between_requests(
 ):
     if not database_url.startswith("postgresql"):
         pytest.skip("prepared statements are psycopg's, on PostgreSQL only")
-    # psycopg prepares a statement on its sixth run on one connection; a ROLLBACK at the end
-    # of each request would deallocate them all again.
+    # psycopg prepares a statement on its sixth run on one connection; a ROLLBACK of a
+    # transaction at the end of each request would deallocate them all again.
     for _ in range(20):
         assert candidate_client.get("/profile/").status_code == 200
     assert int(candidate_client.get("/_test/prepared").get_data(as_text=True)) > 0
