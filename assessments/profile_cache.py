@@ -21,7 +21,7 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Certification, Qualification, TargetRoleChoice
 from assessments.profile import Profile, build_profile
 from competencies.models import Framework, RoleProfile
-from core.cache import LRUCache, Stamp, side_by_side
+from core.cache import LRUCache, Stamp, StampReading, side_by_side
 
 MAX_ENTRIES = 4096
 
@@ -80,9 +80,14 @@ def person_id_parameter() -> sa.BindParameter:
 _PROFILE_STAMP = Stamp(lambda: profile_stamp_parts(person_id_parameter()))
 
 
+def profile_stamp_reading(person_id: int) -> StampReading:
+    """The stamp of the person's profile, ready to read."""
+    return StampReading(_PROFILE_STAMP, {"person_id": person_id})
+
+
 def profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's profile shows changes."""
-    return _PROFILE_STAMP.read(session, person_id=person_id)
+    return profile_stamp_reading(person_id).read(session)
 
 
 class ProfileCache:

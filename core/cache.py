@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -115,27 +115,69 @@ def forget_everything_derived() -> None:
         cache.clear()
 
 
-def stamp_query(parts: list[sa.Select]) -> sa.Select:
-    """One query reading every stamp part (each a one-value select) side by side."""
-    return sa.select(*(part.scalar_subquery() for part in parts))
+# How many statements this process has run: a stamp read along with another query is still
+# current while the count has not moved since. Other threads' statements move it too, which
+# only ever makes a stamp be read again; an increment lost to a thread switch cannot bring
+# the count back to a value already seen.
+_statements_run = 0
+_READ_ALONG = "proficio.stamp_read_along"
+
+
+@sa.event.listens_for(sa.engine.Engine, "after_cursor_execute")
+def _count_statement(*_: object) -> None:
+    global _statements_run
+    _statements_run += 1
 
 
 class Stamp:
     """A stamp query, built from its parts on first use (building the expression costs more
-    than running it) and read with one round trip per request."""
+    than running it) and read with one round trip per request, or none when it was read along
+    with the request's previous query (see ``columns`` and ``read_along``)."""
 
     def __init__(self, parts: Callable[[], list[sa.Select]]) -> None:
         self._parts = parts
+        self._columns: list[sa.ScalarSelect[Any]] | None = None
         self._query: sa.Select | None = None
+
+    def columns(self) -> list[sa.ScalarSelect[Any]]:
+        """The stamp's values as one-value subqueries, to add to another query's columns."""
+        if self._columns is None:
+            self._columns = [part.scalar_subquery() for part in self._parts()]
+        return self._columns
 
     def read(self, session: Session, **parameters: Any) -> tuple[Any, ...]:
         """The stamp's values now, seen by ``session`` (its pending changes included)."""
+        along = session.info.pop(_READ_ALONG, None)
+        if (
+            along is not None
+            and along[0] is self
+            and along[1] == parameters
+            and not (session.new or session.dirty or session.deleted)
+            and along[3] == _statements_run
+        ):
+            return along[2]
         if self._query is None:
-            self._query = stamp_query(self._parts())
+            self._query = sa.select(*self.columns())
         session.flush()
         # On the session's connection, past the ORM layer: the stamp is plain values, and
         # this is the one query every cached page runs.
         return tuple(session.connection().execute(self._query, parameters).one())
+
+    def read_along(self, session: Session, values: Sequence[Any], **parameters: Any) -> None:
+        """Keep ``values``, this stamp's ``columns`` just read with ``parameters`` as part of
+        another query, for the session's next ``read``: it returns them without a query if the
+        session ran no statement in between and holds no pending change; else it reads."""
+        session.info[_READ_ALONG] = (self, parameters, tuple(values), _statements_run)
+
+
+class StampReading(NamedTuple):
+    """A stamp and the parameters that read it for one subject (a person, a project)."""
+
+    stamp: Stamp
+    parameters: dict[str, Any]
+
+    def read(self, session: Session) -> tuple[Any, ...]:
+        return self.stamp.read(session, **self.parameters)
 
 
 def side_by_side(*values: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, abort
+from flask import Flask, abort, current_app, request
 from flask_login import LoginManager, current_user, login_required
 
+from core.cache import Stamp, StampReading
 from core.users import Role, User
 from webapp.extensions import db
 
@@ -17,6 +18,38 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Built once: every request loads the signed-in user, and building the statement each time
 # costs about as much as running it.
 _USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id", type_=sa.Integer))
+# Per stamp, the signed-in user's query with the stamp's values as extra columns.
+_USER_WITH_STAMP: dict[Stamp, sa.Select] = {}
+_STAMP_OF_USER = "stamp_read_with_user"
+
+
+def stamp_read_with_user(reading_for: Callable[[int], StampReading]) -> Callable[[F], F]:
+    """Mark a view whose first query reads a stamp of the signed-in person (``reading_for``
+    their id): the user's own query reads it too, so the page costs one round trip less.
+    Put it anywhere below the route decorator."""
+
+    def decorator(view: F) -> F:
+        setattr(view, _STAMP_OF_USER, reading_for)
+        return view
+
+    return decorator
+
+
+def _load_user_row(user_id: int) -> User | None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    reading_for = getattr(view, _STAMP_OF_USER, None)
+    if reading_for is None:
+        return db.session.scalar(_USER_BY_ID, {"user_id": user_id})
+    reading = reading_for(user_id)
+    statement = _USER_WITH_STAMP.get(reading.stamp)
+    if statement is None:
+        statement = _USER_BY_ID.add_columns(*reading.stamp.columns())
+        _USER_WITH_STAMP[reading.stamp] = statement
+    row = db.session.execute(statement, {"user_id": user_id, **reading.parameters}).one_or_none()
+    if row is None:
+        return None
+    reading.stamp.read_along(db.session, row[1:], **reading.parameters)
+    return row[0]
 
 
 def init_login(app: Flask, login_manager: LoginManager) -> None:
@@ -31,7 +64,7 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
         user_id, _, token = session_id.partition(":")
         if not user_id.isdecimal() or not token:
             return None
-        user = db.session.scalar(_USER_BY_ID, {"user_id": int(user_id)})
+        user = _load_user_row(int(user_id))
         # A rotated token (password or role change, forced logout) ends this session.
         if user is None or not user.is_active or user.session_token != token:
             return None

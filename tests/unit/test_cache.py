@@ -67,3 +67,75 @@ def test_clear_forgets_everything():
 def test_inconsistent_bounds_are_refused(kwargs):
     with pytest.raises(ValueError):
         LRUCache(**kwargs)
+
+
+class _Counter:
+    """A stamp over one table, and a session on an in-memory SQLite database."""
+
+    def __init__(self) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.orm import Session
+
+        from core.cache import Stamp
+
+        metadata = sa.MetaData()
+        self.rows = sa.Table("rows", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        engine = sa.create_engine("sqlite://")
+        metadata.create_all(engine)
+        self.session = Session(engine)
+        self.statements: list[str] = []
+        sa.event.listen(engine, "before_cursor_execute", lambda *a: self.statements.append(a[2]))
+        minimum = sa.bindparam("minimum", type_=sa.Integer)
+        self.stamp = Stamp(lambda: [sa.select(sa.func.count()).where(self.rows.c.id >= minimum)])
+
+    def insert(self, row_id: int) -> None:
+        self.session.execute(self.rows.insert().values(id=row_id))
+
+    def read_along(self, minimum: int = 0) -> None:
+        """Read the stamp as extra columns of another query, as the user loader does."""
+        import sqlalchemy as sa
+
+        values = self.session.execute(
+            sa.select(sa.literal(1), *self.stamp.columns()), {"minimum": minimum}
+        ).one()[1:]
+        self.stamp.read_along(self.session, values, minimum=minimum)
+
+
+def test_a_stamp_read_along_another_query_costs_no_query_of_its_own():
+    counter = _Counter()
+    counter.insert(1)
+    counter.read_along()
+    before = len(counter.statements)
+    assert counter.stamp.read(counter.session, minimum=0) == (1,)
+    assert len(counter.statements) == before
+    # Used once: the next read asks the database again.
+    assert counter.stamp.read(counter.session, minimum=0) == (1,)
+    assert len(counter.statements) == before + 1
+
+
+def test_a_statement_in_between_makes_the_stamp_read_again():
+    counter = _Counter()
+    counter.read_along()
+    counter.insert(1)
+    assert counter.stamp.read(counter.session, minimum=0) == (1,)
+
+
+def test_other_parameters_make_the_stamp_read_again():
+    counter = _Counter()
+    counter.insert(5)
+    counter.read_along(minimum=0)
+    assert counter.stamp.read(counter.session, minimum=6) == (0,)
+
+
+def test_a_pending_change_makes_the_stamp_read_again():
+    from sqlalchemy.orm import registry
+
+    class Row:
+        def __init__(self, row_id: int) -> None:
+            self.id = row_id
+
+    counter = _Counter()
+    registry().map_imperatively(Row, counter.rows)
+    counter.read_along()
+    counter.session.add(Row(3))  # not flushed yet: read() flushes, then counts it
+    assert counter.stamp.read(counter.session, minimum=0) == (1,)
