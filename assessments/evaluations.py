@@ -158,13 +158,12 @@ _PROJECT_PEOPLE = (
     .where(ProjectMember.project_id == _PROJECT_ID)
     .order_by(ProjectMember.user_id, ProjectMember.role)
 )
+# The owner only: the role profile and its framework are needed only when the results are
+# built afresh, and loading them on every visit cost more than the two lazy loads on a miss.
 _PROJECT_HEADER = (
     sa.select(EvaluationProject)
     .where(EvaluationProject.id == _PROJECT_ID)
-    .options(
-        joinedload(EvaluationProject.owner),
-        joinedload(EvaluationProject.role_profile).joinedload(RoleProfile.framework),
-    )
+    .options(joinedload(EvaluationProject.owner))
 )
 
 
@@ -177,10 +176,9 @@ def project_people(session: Session, project_id: int) -> tuple[ProjectPerson, ..
 def get_project_header_for(
     session: Session, actor: User, project_id: int
 ) -> tuple[EvaluationProject, tuple[ProjectPerson, ...]]:
-    """The project (owner and role profile loaded, members not) and its people as plain
-    rows, if ``actor`` may see it (else NotFoundError). Two queries and no member objects:
-    for pages that serve cached results and need the people only to check access and to
-    notice a change."""
+    """The project (owner loaded, members not) and its people as plain rows, if ``actor``
+    may see it (else NotFoundError). Two queries and no member objects: for pages that serve
+    cached results and need the people only to check access and to notice a change."""
     project = session.scalar(_PROJECT_HEADER, {"project_id": project_id})
     if project is None:
         raise NotFoundError(NOT_FOUND)

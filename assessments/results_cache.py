@@ -21,7 +21,7 @@ from assessments.evaluation_results import ProjectResults, build_project_results
 from assessments.evaluations import ProjectPerson, load_members
 from assessments.models import Assessment, AssessmentKind
 from assessments.profile_cache import assessment_stamp_parts
-from core.cache import LRUCache, Stamp
+from core.cache import LRUCache, Stamp, StampReading
 
 MAX_PROJECTS = 256
 
@@ -47,13 +47,18 @@ def _stamp_parts() -> list[sa.Select]:
 _RESULTS_STAMP = Stamp(_stamp_parts)
 
 
+def results_stamp_reading(project_id: int) -> StampReading:
+    """The stamp of the project's sheets and its candidates' self-assessments, ready to read."""
+    return StampReading(_RESULTS_STAMP, {"project_id": project_id})
+
+
 def results_key(
     session: Session, project: EvaluationProject, people: tuple[ProjectPerson, ...]
 ) -> tuple[Any, ...]:
     """A value that changes whenever anything the project's results show changes: its
     sheets and its candidates' self-assessments (one query), the project itself, its owner
     and its people (already loaded by the caller, see ``get_project_header_for``)."""
-    ratings = _RESULTS_STAMP.read(session, project_id=project.id)
+    ratings = results_stamp_reading(project.id).read(session)
     project_part = (project.id, project.version, project.updated_at, project.role_profile_id)
     owner = (project.owner_id, project.owner.name, project.owner.email)
     return (project_part, owner, people, ratings)

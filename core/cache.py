@@ -18,6 +18,8 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from core.db import needs_transaction
+
 V = TypeVar("V")
 
 
@@ -115,24 +117,27 @@ def forget_everything_derived() -> None:
         cache.clear()
 
 
-# How many statements this process has run: a stamp read along with another query is still
-# current while the count has not moved since. Other threads' statements move it too, which
-# only ever makes a stamp be read again; an increment lost to a thread switch cannot bring
-# the count back to a value already seen.
-_statements_run = 0
+# How many writes this process has sent: a stamp read along with another query is still
+# current for its session while the count has not moved since. Reads in between change
+# nothing the session could have seen differently: each statement reads the latest committed
+# data anyway, and a stamp read a moment earlier is no older than one read before building.
+# Other threads' writes move the count too, which only ever makes a stamp be read again; an
+# increment lost to a thread switch cannot bring the count back to a value already seen.
+_writes_sent = 0
 _READ_ALONG = "proficio.stamp_read_along"
 
 
 @sa.event.listens_for(sa.engine.Engine, "after_cursor_execute")
-def _count_statement(*_: object) -> None:
-    global _statements_run
-    _statements_run += 1
+def _count_writes(connection: sa.Connection, cursor: object, statement: str, *_: object) -> None:
+    global _writes_sent
+    if needs_transaction(statement):
+        _writes_sent += 1
 
 
 class Stamp:
     """A stamp query, built from its parts on first use (building the expression costs more
     than running it) and read with one round trip per request, or none when it was read along
-    with the request's previous query (see ``columns`` and ``read_along``)."""
+    with an earlier query of the request (see ``columns`` and ``read_along``)."""
 
     def __init__(self, parts: Callable[[], list[sa.Select]]) -> None:
         self._parts = parts
@@ -153,7 +158,7 @@ class Stamp:
             and along[0] is self
             and along[1] == parameters
             and not (session.new or session.dirty or session.deleted)
-            and along[3] == _statements_run
+            and along[3] == _writes_sent
         ):
             return along[2]
         if self._query is None:
@@ -165,9 +170,10 @@ class Stamp:
 
     def read_along(self, session: Session, values: Sequence[Any], **parameters: Any) -> None:
         """Keep ``values``, this stamp's ``columns`` just read with ``parameters`` as part of
-        another query, for the session's next ``read``: it returns them without a query if the
-        session ran no statement in between and holds no pending change; else it reads."""
-        session.info[_READ_ALONG] = (self, parameters, tuple(values), _statements_run)
+        another query, for the session's next ``read``: it returns them without a query if
+        nothing was written in between and the session holds no pending change; else it
+        reads."""
+        session.info[_READ_ALONG] = (self, parameters, tuple(values), _writes_sent)
 
 
 class StampReading(NamedTuple):

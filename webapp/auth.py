@@ -23,10 +23,10 @@ _USER_WITH_STAMP: dict[Stamp, sa.Select] = {}
 _STAMP_OF_USER = "stamp_read_with_user"
 
 
-def stamp_read_with_user(reading_for: Callable[[int], StampReading]) -> Callable[[F], F]:
-    """Mark a view whose first query reads a stamp of the signed-in person (``reading_for``
-    their id): the user's own query reads it too, so the page costs one round trip less.
-    Put it anywhere below the route decorator."""
+def stamp_read_with_user(reading_for: Callable[..., StampReading]) -> Callable[[F], F]:
+    """Mark a view that reads the stamp ``reading_for(user_id, **view_args)`` (a stamp of the
+    signed-in person, or of the project in the URL): the user's own query reads it too, so
+    the page costs one round trip less. Put it anywhere below the route decorator."""
 
     def decorator(view: F) -> F:
         setattr(view, _STAMP_OF_USER, reading_for)
@@ -40,7 +40,7 @@ def _load_user_row(user_id: int) -> User | None:
     reading_for = getattr(view, _STAMP_OF_USER, None)
     if reading_for is None:
         return db.session.scalar(_USER_BY_ID, {"user_id": user_id})
-    reading = reading_for(user_id)
+    reading = reading_for(user_id, **(request.view_args or {}))
     statement = _USER_WITH_STAMP.get(reading.stamp)
     if statement is None:
         statement = _USER_BY_ID.add_columns(*reading.stamp.columns())

@@ -113,11 +113,22 @@ def test_a_stamp_read_along_another_query_costs_no_query_of_its_own():
     assert len(counter.statements) == before + 1
 
 
-def test_a_statement_in_between_makes_the_stamp_read_again():
+def test_a_write_in_between_makes_the_stamp_read_again():
     counter = _Counter()
     counter.read_along()
     counter.insert(1)
     assert counter.stamp.read(counter.session, minimum=0) == (1,)
+
+
+def test_a_read_in_between_keeps_the_stamp_read_along():
+    import sqlalchemy as sa
+
+    counter = _Counter()
+    counter.read_along()
+    counter.session.execute(sa.select(counter.rows.c.id))
+    before = len(counter.statements)
+    assert counter.stamp.read(counter.session, minimum=0) == (0,)
+    assert len(counter.statements) == before
 
 
 def test_other_parameters_make_the_stamp_read_again():
