@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
+import select
 import sqlite3
+import time
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -69,19 +72,43 @@ def _tune_sqlite(dbapi_connection: object, connection_record: object) -> None:
     cursor.close()
 
 
+# A pooled psycopg connection idle for longer than this is checked with a round trip before
+# use; one checked in more recently only has its socket looked at (see _check_psycopg).
+ROUND_TRIP_CHECK_AFTER_IDLE_S = 5.0
+_IDLE_SINCE = "proficio.idle_since"
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkin")
+def _note_idle_since(dbapi_connection: object, connection_record: object) -> None:
+    if dbapi_connection is not None and hasattr(dbapi_connection, "pgconn"):
+        connection_record.info[_IDLE_SINCE] = time.monotonic()  # type: ignore[attr-defined]
+
+
 @sa.event.listens_for(sa.pool.Pool, "checkout")
-def _ping_psycopg(
+def _check_psycopg(
     dbapi_connection: object, connection_record: object, connection_proxy: object
 ) -> None:
     """Check that a pooled psycopg connection still reaches the server before it is used, so
     the app recovers from a database restart without a failed request (case 22).
 
-    SQLAlchemy's pool_pre_ping does the same at about six times the cost per request (it
-    switches the connection to autocommit and back around a Python-level query); here one
-    empty statement goes straight through libpq, which leaves psycopg's state untouched.
+    A server that stops or restarts tells each connection so and closes it, which leaves the
+    idle socket readable. A connection checked in moments ago with nothing waiting on its
+    socket is therefore used as it is: one system call, where a round trip cost a request
+    about a tenth of its time under load. Otherwise (something arrived, or the connection
+    sat idle long enough for the server's host to have rebooted without a word) one empty
+    statement goes straight through libpq, still far cheaper than SQLAlchemy's
+    pool_pre_ping, which switches the connection to autocommit and back around a
+    Python-level query.
     """
     pgconn = getattr(dbapi_connection, "pgconn", None)
     if pgconn is None:
+        return
+    idle_since = connection_record.info.get(_IDLE_SINCE)  # type: ignore[attr-defined]
+    if (
+        idle_since is not None
+        and time.monotonic() - idle_since < ROUND_TRIP_CHECK_AFTER_IDLE_S
+        and not _input_waiting(pgconn)
+    ):
         return
     from psycopg import pq
 
@@ -92,6 +119,12 @@ def _ping_psycopg(
     if not alive:
         # The pool discards this connection and hands out a new one.
         raise sa.exc.DisconnectionError("the database closed this connection")
+
+
+def _input_waiting(pgconn: Any) -> bool:
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 # A SELECT with a locking clause holds its row locks until COMMIT, so it needs a transaction.
