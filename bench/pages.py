@@ -59,6 +59,11 @@ CONNECTIONS = 8
 EXPORT_PLANS = 60
 EXPORT_JOBS = 2
 HR_EMAIL = "hr@example.com"
+# Every request of a run, sign-in included, says it comes from the same browser, as a real
+# one does. Flask-Login's session protection compares it with the one that signed in: with a
+# different one, every response would mark the session no longer fresh and re-sign its
+# cookie (and the load generator, unlike a browser, would keep sending the old cookie).
+USER_AGENT = "proficio-bench"
 DEMO_PASSWORD = "proficio-demo"
 
 
@@ -229,6 +234,7 @@ def sign_in(base: str, email: str, password: str) -> str:
     """Sign in through the login form (with its CSRF token); returns a Cookie header value."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     form = opener.open(f"{base}/login").read().decode()
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
     if match is None:
@@ -247,7 +253,7 @@ def check_page(base: str, path: str, cookie: str) -> int:
     parsed = urllib.parse.urlparse(base)
     connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie})
+        connection.request("GET", path, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
         response = connection.getresponse()
         response.read()
         return response.status
@@ -269,7 +275,7 @@ def run_wrk(url: str, cookie: str, seconds: int) -> Result:
             str(LUA),
             url,
         ],
-        env={**os.environ, "BENCH_COOKIE": cookie},
+        env={**os.environ, "BENCH_COOKIE": cookie, "BENCH_USER_AGENT": USER_AGENT},
         capture_output=True,
         text=True,
         check=True,
@@ -300,7 +306,7 @@ def run_threads(url: str, cookie: str, seconds: int) -> Result:
         mine = []
         while time.monotonic() < deadline:
             start = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": cookie})
+            connection.request("GET", path, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
             response = connection.getresponse()
             response.read()
             if response.status != 200:

@@ -1,7 +1,12 @@
--- wrk script: send the session cookie and print one machine-readable summary line.
+-- wrk script: send the session cookie and the browser name it was signed in with, and print
+-- one machine-readable summary line.
 local cookie = os.getenv("BENCH_COOKIE")
 if cookie and cookie ~= "" then
   wrk.headers["Cookie"] = cookie
+end
+local user_agent = os.getenv("BENCH_USER_AGENT")
+if user_agent and user_agent ~= "" then
+  wrk.headers["User-Agent"] = user_agent
 end
 
 function done(summary, latency, requests)
