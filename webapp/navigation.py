@@ -1,10 +1,11 @@
-"""The navigation each role sees: only pages that role may open, exactly one marked current."""
+"""The navigation each role sees: only pages that role may open, exactly one marked current;
+and the layout's fixed asset tags."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -180,5 +181,23 @@ def main_navigation() -> Markup:
     return fragments().render(key, "_navigation.html", context)
 
 
+_ASSET_TAGS = "proficio_asset_tags"
+
+
+def bootstrap_tags(part: str) -> Markup:
+    """Bootstrap-Flask's stylesheet (``part="css"``) or script tags, made once per app and
+    script root rather than on every page (they cost a page about 3 % of its time)."""
+    made: dict[tuple[str, str], Markup] = current_app.extensions[_ASSET_TAGS]
+    key = (part, request.script_root)
+    tags = made.get(key)
+    if tags is None:
+        bootstrap = current_app.extensions["bootstrap"]
+        tags = Markup(bootstrap.load_css() if part == "css" else bootstrap.load_js())
+        made[key] = tags
+    return tags
+
+
 def init_app(app: Flask) -> None:
+    app.extensions[_ASSET_TAGS] = {}
     app.jinja_env.globals["main_navigation"] = main_navigation
+    app.jinja_env.globals["bootstrap_tags"] = bootstrap_tags

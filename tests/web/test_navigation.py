@@ -69,3 +69,17 @@ def test_exactly_one_entry_is_marked_current_on_a_training_page(client_for):
     assert html.count("dropdown-toggle active") == 1
     toggle = html[html.index("dropdown-toggle active") :]
     assert toggle[: toggle.index("</button>")].endswith(">Training")
+
+
+def test_the_layout_links_bootstrap_under_the_apps_root(app):
+    from flask import url_for
+
+    client = app.test_client()
+    # Each root twice: the second page is served the tags made for the first.
+    for root in ("", "", "/proficio", "/proficio", ""):
+        base_url = f"http://localhost{root}/"
+        html = client.get("/login", base_url=base_url).get_data(as_text=True)
+        with app.test_request_context(base_url=base_url):
+            css = url_for("bootstrap.static", filename="css/bootstrap.min.css")
+            js = url_for("bootstrap.static", filename="js/bootstrap.min.js")
+        assert css.startswith(f"{root}/") and f'href="{css}"' in html and f'src="{js}"' in html
