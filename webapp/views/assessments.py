@@ -334,7 +334,7 @@ def area(assessment_id: int, position: int):
             field_problems=_field_problems(form, area),
         )
     version = int(form.version.data)
-    remove_id = request.form.get("remove_evidence", "")
+    removed_evidence_id = parse_id(request.form.get("remove_evidence", ""))
     try:
         result = save_answers(
             db.session,
@@ -346,12 +346,12 @@ def area(assessment_id: int, position: int):
             store=evidence_store(),
             max_file_bytes=_max_file_bytes(),
         )
-        if (evidence_id := parse_id(remove_id)) is not None:
+        if removed_evidence_id is not None:
             remove_evidence(
                 db.session,
                 assessment,
                 current_user,
-                evidence_id,
+                removed_evidence_id,
                 expected_version=result.version,
             )
     except StaleAssessmentError as error:
@@ -373,7 +373,7 @@ def area(assessment_id: int, position: int):
             problems=[error.message, *error.problems],
         )
     db.session.commit()
-    if parse_id(remove_id) is not None:
+    if removed_evidence_id is not None:
         flash("The evidence was removed.", "info")
     elif result.changed:
         flash(f"Saved “{area.name}”.", "success")

@@ -213,7 +213,7 @@ def sheet(project_id: int, candidate_id: int):
             problems=["Nothing was saved. Please correct the answers marked below."],
         )
     posted_version = int(form.version.data)
-    remove_id = request.form.get("remove_evidence", "")
+    removed_evidence_id = parse_id(request.form.get("remove_evidence", ""))
     try:
         sheet_row = existing
         if sheet_row is None:
@@ -231,9 +231,13 @@ def sheet(project_id: int, candidate_id: int):
             ratings=_rating_inputs(form, competencies),
             evidence=evidence,
         )
-        if (evidence_id := parse_id(remove_id)) is not None:
+        if removed_evidence_id is not None:
             remove_evidence(
-                db.session, sheet_row, current_user, evidence_id, expected_version=result.version
+                db.session,
+                sheet_row,
+                current_user,
+                removed_evidence_id,
+                expected_version=result.version,
             )
     except StaleAssessmentError as error:
         db.session.rollback()
@@ -261,7 +265,7 @@ def sheet(project_id: int, candidate_id: int):
             problems=[error.message, *error.problems],
         )
     db.session.commit()
-    if parse_id(remove_id) is not None:
+    if removed_evidence_id is not None:
         flash("The evidence note was removed.", "info")
     elif result.changed:
         flash(f"Saved your ratings of {candidate.name}.", "success")
