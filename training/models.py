@@ -60,7 +60,10 @@ class Training(Base):
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Indexed for the recommendations page's stamp, whose max() then reads one index entry.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     competencies: Mapped[list[TrainingCompetency]] = relationship(
