@@ -1,7 +1,9 @@
 """Case 1: repeated wrong passwords lock the account (in the database, so across workers)."""
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from core.db import utcnow
@@ -55,10 +57,13 @@ def test_a_successful_sign_in_resets_the_counter(app, seeded, db_session):
     assert db_session.scalar(sa.select(sa.func.count(LoginAttempt.id))) == 0
 
 
-def test_per_address_request_limit_answers_429(app, seeded, database_url):
+@pytest.fixture
+def limited_app(database_url, seeded):
+    """The app with the per-address limits switched on (the test config turns them off).
+    Made after the test app: the limiter is one object, and each app's init sets it up."""
     from tests.conftest import TEST_SECRET_KEY
     from webapp import create_app
-    from webapp.extensions import limiter
+    from webapp.extensions import db, limiter
 
     limited = create_app(
         {
@@ -69,17 +74,52 @@ def test_per_address_request_limit_answers_429(app, seeded, database_url):
         }
     )
     limiter.reset()
-    client = limited.test_client()
-    statuses = [
-        client.post(
-            "/login", data={"email": f"x{i}@example.com", "password": "nope-nope"}
-        ).status_code
-        for i in range(31)
-    ]
-    assert statuses[:30] == [401] * 30
-    assert statuses[30] == 429
+    yield limited
     limiter.reset()
-    from webapp.extensions import db
-
     with limited.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "refused_before_the_limit"),
+    [("/login", 401), ("/invitations/no-such-invitation", 404)],
+)
+def test_per_address_request_limit_answers_429(limited_app, path, refused_before_the_limit):
+    client = limited_app.test_client()
+    statuses = [
+        client.post(path, data={"email": f"x{i}@example.com", "password": "nope-nope"}).status_code
+        for i in range(31)
+    ]
+    assert statuses[:30] == [refused_before_the_limit] * 30
+    assert statuses[30] == 429
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "spared"),
+    [
+        ("GET", "/healthz", True),
+        ("GET", "/profile/", True),
+        ("POST", "/login", False),
+        ("POST", "/invitations/some-token", False),
+        ("GET", "/no-such-page", True),
+    ],
+)
+def test_the_limiter_looks_only_at_views_with_a_limit(limited_app, method, path, spared):
+    from webapp.extensions import _view_has_no_limit, limiter
+
+    assert _view_has_no_limit in limiter._request_filters
+    with limited_app.test_request_context(path, method=method):
+        assert _view_has_no_limit() is spared
+
+
+def test_every_view_limit_goes_through_rate_limited():
+    """A bare ``@limiter.limit`` would be skipped by the filter that spares unlimited views."""
+    import webapp
+
+    root = Path(webapp.__file__).parent
+    bare = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "limiter.limit(" in path.read_text() and path.name != "extensions.py"
+    ]
+    assert bare == []

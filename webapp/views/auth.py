@@ -16,7 +16,7 @@ from core.login_throttle import (
     record_failed_login,
 )
 from core.users import authenticate, end_all_sessions, normalise_email
-from webapp.extensions import db, limiter
+from webapp.extensions import db, rate_limited
 from webapp.forms.auth import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -36,7 +36,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@rate_limited("30 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

@@ -7,14 +7,14 @@ from flask_login import current_user, login_user
 
 from core.errors import ValidationError
 from core.invitations import accept_invitation, find_invitation
-from webapp.extensions import db, limiter
+from webapp.extensions import db, rate_limited
 from webapp.forms.evaluations import AcceptInvitationForm
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@rate_limited("30 per minute", methods=["POST"])
 def accept(token: str):
     if current_user.is_authenticated:
         flash("Sign out first to accept an invitation for another account.", "warning")
