@@ -7,11 +7,13 @@ import re
 import select
 import sqlite3
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 # Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -23,6 +25,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+M = TypeVar("M")
 
 
 class Base(DeclarativeBase):
@@ -183,3 +186,23 @@ def _begin_before_first_write(
     if dbapi_connection.autocommit and needs_transaction(statement):
         # psycopg sends BEGIN before this statement; SQLAlchemy's COMMIT or ROLLBACK ends it.
         dbapi_connection.autocommit = False
+
+
+def adopt_row(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
+    """The ``model`` instance for ``values`` (every mapped column of one row, read outside
+    ``session``), made part of ``session`` as if the session had loaded it: persistent,
+    unchanged, in its identity map. An instance the session already holds wins, as it would
+    for a query, so no pending change is overwritten."""
+    mapper = sa.inspect(model)
+    key = mapper.identity_key_from_primary_key(
+        [values[column.key] for column in mapper.primary_key]
+    )
+    held = session.identity_map.get(key)
+    if held is not None:
+        return held  # type: ignore[return-value]
+    instance = mapper.class_manager.new_instance()
+    for attribute in mapper.column_attrs:
+        set_committed_value(instance, attribute.key, values[attribute.key])
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
