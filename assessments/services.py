@@ -161,6 +161,15 @@ def current_target_choice(session: Session, person_id: int) -> TargetRoleChoice 
     )
 
 
+def current_target_role_code(session: Session, person_id: int) -> str | None:
+    """The code of the person's current target role (one query), or None."""
+    return session.scalar(
+        sa.select(RoleProfile.code)
+        .join(TargetRoleChoice, TargetRoleChoice.role_profile_id == RoleProfile.id)
+        .where(TargetRoleChoice.person_id == person_id, TargetRoleChoice.ended_at.is_(None))
+    )
+
+
 def target_role_history(session: Session, person_id: int) -> list[TargetRoleChoice]:
     """Every target role the person has chosen, newest first."""
     return list(

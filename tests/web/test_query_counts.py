@@ -23,8 +23,8 @@ from webapp.demo import seed_demo_people
 
 MAX_QUERIES = 10
 # A page whose cached parts must be built again (after a change to what it shows) reads the
-# stamp plus everything it is built from: the recommendations page 23 (profile, catalogue,
-# enrollments, track record, plan goals). It must still not grow with the data.
+# stamp plus everything it is built from: the recommendations page 24 (target role, profile,
+# catalogue, enrollments, track record, plan goals). It must still not grow with the data.
 MAX_COLD_QUERIES = 25
 # Pages allowed over MAX_QUERIES on a warm visit (none today); any growth still fails.
 OVER_THE_LIMIT: dict[str, int] = {}

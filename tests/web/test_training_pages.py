@@ -318,6 +318,25 @@ def _shown_trainings(html, db_session):
     return [db_session.get(Training, i) for i in ids]
 
 
+def test_recommendations_aim_at_the_target_role_the_person_chose(
+    candidate_client, alex, db_session
+):
+    from assessments.services import choose_target_role
+    from competencies.models import RoleProfile
+
+    default = candidate_client.get("/training/recommendations").text
+    assert "Closing your gaps for IT Project Manager" in default
+    junior = db_session.scalar(sa.select(RoleProfile).where(RoleProfile.code == "JITPM"))
+    choose_target_role(db_session, alex, junior.id)
+    db_session.commit()
+    chosen = candidate_client.get("/training/recommendations").text
+    assert "Closing your gaps for Junior IT Project Manager" in chosen
+    assert re.search(r'<option selected value="JITPM">|<option value="JITPM" selected', chosen)
+    # Another role picked in the form still wins over the chosen one.
+    picked = candidate_client.get("/training/recommendations?role=ITPM").text
+    assert "Closing your gaps for IT Project Manager" in picked
+
+
 def test_recommendations_respect_the_constraints(candidate_client, alex, db_session):
     query = "role=ITPM&max_cost=800&max_hours=20&languages=en&formats=live_online&formats=workshop"
     response = candidate_client.get(f"/training/recommendations?{query}")

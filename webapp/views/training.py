@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from assessments.services import current_target_role_code
 from competencies.models import Competency
 from competencies.services import current_framework
 from core.errors import ConflictError, DomainError, ValidationError
@@ -330,7 +331,10 @@ def _recommendations_context() -> tuple[dict[str, object], int]:
     form.role.choices = [(r.code, r.name) for r in roles]
     known_roles = {r.code for r in roles}
     if not form.role.data or form.role.data not in known_roles:
-        form.role.data = DEFAULT_TARGET_ROLE if DEFAULT_TARGET_ROLE in known_roles else None
+        # The role the person chose, as on their profile; else the framework's default one.
+        chosen = current_target_role_code(db.session, current_user.id)
+        fallback = DEFAULT_TARGET_ROLE if DEFAULT_TARGET_ROLE in known_roles else None
+        form.role.data = chosen if chosen in known_roles else fallback
     status = 200
     constraints = Constraints()
     if request.args and not form.validate():
