@@ -337,6 +337,16 @@ def test_recommendations_aim_at_the_target_role_the_person_chose(
     assert "Closing your gaps for IT Project Manager" in picked
 
 
+def test_only_a_person_without_any_assessment_is_told_so(client_for, alex, db_session):
+    from training.models import LevelObservation
+
+    # The factory's round writes no observations for the recommender: the page must not care.
+    assert db_session.scalar(sa.select(sa.func.count(LevelObservation.id))) == 0
+    told = "No assessment of yours is on record yet"
+    assert told not in client_for("candidate").get("/training/recommendations").text
+    assert told in client_for("candidate2").get("/training/recommendations").text
+
+
 def test_recommendations_respect_the_constraints(candidate_client, alex, db_session):
     query = "role=ITPM&max_cost=800&max_hours=20&languages=en&formats=live_online&formats=workshop"
     response = candidate_client.get(f"/training/recommendations?{query}")

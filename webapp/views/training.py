@@ -393,7 +393,8 @@ def _recommendations_context() -> tuple[dict[str, object], int]:
         "trainings": trainings,
         "planned": planned,
         "model": loaded,
-        "has_levels": bool(observed[0]),
+        # From the profile itself: an assessment counts whichever way it reached the database.
+        "has_levels": any(item.level is not None for item in standings),
         "levels_are_synthetic": bool(observed[1]),
         "constraints": constraints,
         "plan_goals": plan_goals,
