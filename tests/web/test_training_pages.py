@@ -347,6 +347,29 @@ def test_only_a_person_without_any_assessment_is_told_so(client_for, alex, db_se
     assert told in client_for("candidate2").get("/training/recommendations").text
 
 
+def test_levels_from_generated_observations_are_labelled_synthetic(
+    candidate_client, alex, db_session
+):
+    from training.models import LevelObservation
+    from training.services import subject_key_for
+
+    label = "Your levels here are generated demo data"
+    assert label not in candidate_client.get("/training/recommendations").text
+    db_session.add(
+        LevelObservation(
+            subject_key=subject_key_for(alex.id),
+            person_id=alex.id,
+            competency_code="TEC-01",
+            level=2,
+            observed_at=utcnow(),
+            source="demo",
+            is_synthetic=True,
+        )
+    )
+    db_session.commit()
+    assert label in candidate_client.get("/training/recommendations").text
+
+
 def test_recommendations_respect_the_constraints(candidate_client, alex, db_session):
     query = "role=ITPM&max_cost=800&max_hours=20&languages=en&formats=live_online&formats=workshop"
     response = candidate_client.get(f"/training/recommendations?{query}")

@@ -378,12 +378,11 @@ def _recommendations_context() -> tuple[dict[str, object], int]:
         item.key: goal_for_training(plan_goals, [r.code for r in item.reasons])
         for item in (result.items if result else ())
     }
-    observed = db.session.execute(
-        sa.select(
-            sa.func.count(LevelObservation.id),
-            sa.func.max(sa.case((LevelObservation.is_synthetic, 1), else_=0)),
-        ).where(LevelObservation.subject_key == subject_key_for(current_user.id))
-    ).one()
+    levels_are_synthetic = db.session.scalar(
+        sa.select(sa.func.max(sa.case((LevelObservation.is_synthetic, 1), else_=0))).where(
+            LevelObservation.subject_key == subject_key_for(current_user.id)
+        )
+    )
     context = {
         "form": form,
         "profile": profile,
@@ -395,7 +394,7 @@ def _recommendations_context() -> tuple[dict[str, object], int]:
         "model": loaded,
         # From the profile itself: an assessment counts whichever way it reached the database.
         "has_levels": any(item.level is not None for item in standings),
-        "levels_are_synthetic": bool(observed[1]),
+        "levels_are_synthetic": bool(levels_are_synthetic),
         "constraints": constraints,
         "plan_goals": plan_goals,
         "suggested": suggested,
