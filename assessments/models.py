@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -119,6 +120,11 @@ class TargetRoleChoice(Base):
 
     person: Mapped[User] = relationship()
     role_profile: Mapped[RoleProfile] = relationship()
+
+    @classmethod
+    def current_of(cls, person_id: Any) -> sa.ColumnElement[bool]:
+        """The condition for ``person_id``'s current choice (a value, parameter or column)."""
+        return sa.and_(cls.person_id == person_id, cls.ended_at.is_(None))
 
     __table_args__ = (
         sa.Index("ix_target_role_choices_person", "person_id", "chosen_at"),

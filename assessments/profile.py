@@ -444,7 +444,7 @@ def _target_role(
     else:
         query = query.join(
             TargetRoleChoice, TargetRoleChoice.role_profile_id == RoleProfile.id
-        ).where(TargetRoleChoice.person_id == person_id, TargetRoleChoice.ended_at.is_(None))
+        ).where(TargetRoleChoice.current_of(person_id))
     row = session.execute(query).first()
     return (row[0], row[1], row[2]) if row else None
 

@@ -156,7 +156,7 @@ def current_target_choice(session: Session, person_id: int) -> TargetRoleChoice 
     """The person's current target role choice (with its role profile), or None."""
     return session.scalar(
         sa.select(TargetRoleChoice)
-        .where(TargetRoleChoice.person_id == person_id, TargetRoleChoice.ended_at.is_(None))
+        .where(TargetRoleChoice.current_of(person_id))
         .options(selectinload(TargetRoleChoice.role_profile))
     )
 
@@ -166,7 +166,7 @@ def current_target_role_code(session: Session, person_id: int) -> str | None:
     return session.scalar(
         sa.select(RoleProfile.code)
         .join(TargetRoleChoice, TargetRoleChoice.role_profile_id == RoleProfile.id)
-        .where(TargetRoleChoice.person_id == person_id, TargetRoleChoice.ended_at.is_(None))
+        .where(TargetRoleChoice.current_of(person_id))
     )
 
 

@@ -132,7 +132,7 @@ def _people_query(role_code: str | None, text: str | None) -> sa.Select:
         )
         .outerjoin(
             TargetRoleChoice,
-            sa.and_(TargetRoleChoice.person_id == User.id, TargetRoleChoice.ended_at.is_(None)),
+            TargetRoleChoice.current_of(User.id),
         )
         .outerjoin(RoleProfile, RoleProfile.id == TargetRoleChoice.role_profile_id)
         .where(User.is_active.is_(True), User.role == Role.CANDIDATE.value)
