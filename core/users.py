@@ -9,18 +9,18 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_event
 from core.db import Base, UTCDateTime, utcnow
 from core.errors import ValidationError
+from core.passwords import DEFAULT_METHOD, hash_password, password_matches
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 EMAIL_MAX_LENGTH = 254
 NAME_MAX_LENGTH = 120
-# werkzeug's scrypt defaults; tests lower the cost so that each login does not take 100 ms.
-PASSWORD_HASH_METHOD = "scrypt"
+# Tests lower the cost so that each login does not take 100 ms.
+PASSWORD_HASH_METHOD = DEFAULT_METHOD
 
 
 class Role(enum.StrEnum):
@@ -76,12 +76,12 @@ class User(Base):
     def set_password(self, password: str) -> None:
         """Hash and store a new password, ending the user's other sessions."""
         check_password_rules(password)
-        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+        self.password_hash = hash_password(password, PASSWORD_HASH_METHOD)
         self.session_token = _new_session_token()
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     # The three members below are what Flask-Login expects of a user object (duck-typed, so
     # this module needs no Flask import).
@@ -102,7 +102,7 @@ def _dummy_hash(method: str) -> str:
 
     Made on first use rather than at import: one scrypt hash costs about 100 ms of start-up.
     """
-    return generate_password_hash("proficio-timing-equaliser", method=method)
+    return hash_password("proficio-timing-equaliser", method)
 
 
 def normalise_email(email: str) -> str:
@@ -140,7 +140,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     dummy_hash = _dummy_hash(PASSWORD_HASH_METHOD)
     user = get_user_by_email(session, email)
     if user is None or not user.is_active:
-        check_password_hash(dummy_hash, password)
+        password_matches(dummy_hash, password)
         return None
     if not user.check_password(password):
         return None
