@@ -3,17 +3,16 @@
 import sqlalchemy as sa
 
 from assessments import scoring
-from assessments.profile import (
-    evaluated_rating_rows,
-    latest_evaluator_ratings,
+from assessments.levels import (
     latest_self_level_map,
     latest_self_levels,
     submitted_self_ratings,
     submitted_self_rounds,
 )
-from bench.generate import generate_data
 from competencies.services import seed_default_framework
 from core.users import User
+from datagen.organisation import generate_data
+from evaluations.levels import evaluated_rating_rows, latest_evaluator_ratings
 
 
 def _people(session, count=60):

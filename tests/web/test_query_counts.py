@@ -1,22 +1,22 @@
 """Every main page runs the same number of SQL queries with 10 and with 1,000 people, and at
-most ten: the data comes from bench/generate.py (the benchmark's generator, made small)."""
+most ten: the data comes from datagen.organisation (the benchmarks' generator, made small)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from assessments.evaluation_models import ProjectMember
-from bench.generate import (
+from competencies.models import Framework, RoleProfile
+from competencies.services import seed_default_framework
+from core.cache import forget_everything_derived
+from core.users import User
+from datagen.organisation import (
     BENCH_CANDIDATE,
     BENCH_MANAGER,
     BENCH_PASSWORD,
     Plan,
     generate_data,
 )
-from competencies.models import Framework, RoleProfile
-from competencies.services import seed_default_framework
-from core.cache import forget_everything_derived
-from core.users import User
+from evaluations.models import ProjectMember
 from tests.conftest import TEST_PASSWORD, clear_tables, login
 from tests.web.test_training_queries import counting
 from webapp.demo import seed_demo_people
