@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assessments.evaluation_models import EvaluationProject
 from competencies.models import Competency, Framework, RoleProfile
 from core.db import Base, UTCDateTime, utcnow
 from core.users import User
@@ -239,7 +238,9 @@ class Assessment(Base):
     assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
     framework: Mapped[Framework] = relationship()
     role_profile: Mapped[RoleProfile | None] = relationship()
-    evaluation_project: Mapped[EvaluationProject | None] = relationship(
+    # The project lives in the evaluations package, which builds on this one: the class is
+    # found by name in the mapper registry, so this module needs no import of it.
+    evaluation_project: Mapped[EvaluationProject | None] = relationship(  # noqa: F821
         back_populates="assessments"
     )
     ratings: Mapped[list[Rating]] = relationship(

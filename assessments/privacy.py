@@ -8,7 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from assessments.evaluation_models import EvaluationProject
 from assessments.models import (
     Assessment,
     AssessmentKind,
@@ -35,10 +34,13 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
     about_them = session.scalars(
         sa.select(Assessment)
         .where(Assessment.subject_id == person.id)
-        .options(selectinload(Assessment.ratings), selectinload(Assessment.evidence))
+        .options(
+            selectinload(Assessment.ratings),
+            selectinload(Assessment.evidence),
+            selectinload(Assessment.evaluation_project),
+        )
         .order_by(Assessment.created_at)
     ).all()
-    projects = dict(session.execute(sa.select(EvaluationProject.id, EvaluationProject.title)).all())
     self_rounds, evaluations = [], []
     for assessment in about_them:
         ratings = [
@@ -78,7 +80,11 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
             # Evaluations of the person: the judgements, not who made them.
             evaluations.append(
                 {
-                    "project": projects.get(assessment.evaluation_project_id),
+                    "project": (
+                        assessment.evaluation_project.title
+                        if assessment.evaluation_project
+                        else None
+                    ),
                     "submitted_at": _iso(assessment.submitted_at),
                     "ratings": [{k: v for k, v in r.items() if k != "reason"} for r in ratings],
                 }

@@ -3,7 +3,7 @@ correct after submission, and the history of rounds.
 
 Services add and flush, never commit. Every change to ratings is audited. Access rules for
 any assessment live in ``can_view_assessment`` / ``can_edit_assessment`` only; the project
-side (who is in which project) is in ``assessments.evaluations``.
+side (who is in which project) is in ``evaluations.projects``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from assessments.evaluation_models import EvaluationProject
 from assessments.evidence_files import DEFAULT_MAX_BYTES, EvidenceStore, check_upload
 from assessments.models import (
     Assessment,
@@ -124,7 +123,7 @@ def get_assessment_for(session: Session, actor: User, assessment_id: int) -> Ass
             selectinload(Assessment.ratings),
             selectinload(Assessment.evidence),
             selectinload(Assessment.role_profile),
-            selectinload(Assessment.evaluation_project).selectinload(EvaluationProject.members),
+            selectinload(Assessment.evaluation_project),
         )
     )
     if assessment is None or not can_view_assessment(actor, assessment):
@@ -158,15 +157,6 @@ def current_target_choice(session: Session, person_id: int) -> TargetRoleChoice 
         sa.select(TargetRoleChoice)
         .where(TargetRoleChoice.current_of(person_id))
         .options(selectinload(TargetRoleChoice.role_profile))
-    )
-
-
-def current_target_role_code(session: Session, person_id: int) -> str | None:
-    """The code of the person's current target role (one query), or None."""
-    return session.scalar(
-        sa.select(RoleProfile.code)
-        .join(TargetRoleChoice, TargetRoleChoice.role_profile_id == RoleProfile.id)
-        .where(TargetRoleChoice.current_of(person_id))
     )
 
 

@@ -352,8 +352,8 @@ def measure_ceiling_around(
 
 def bench_context(url: str) -> tuple[Context, int]:
     """The bench manager's 50-candidate project (made by bench/generate.py) and the head count."""
-    from assessments.evaluation_models import EvaluationProject
     from core.users import User
+    from evaluations.models import EvaluationProject
     from webapp import register_models
 
     register_models()

@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessments.evaluation_models import EvaluationProject, ProjectMember, ProjectRole
-from assessments.evaluations import require_open, require_owner
 from assessments.models import Assessment
 from core.audit import record_event
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.invitations import invite_user, issue_invitation
 from core.users import Role, User, get_user_by_email, normalise_email
+from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
+from evaluations.projects import require_open, require_owner
 
 
 def _add_member(

@@ -30,12 +30,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from assessments.evaluation_models import (
-    EvaluationProject,
-    ProjectKind,
-    ProjectMember,
-    ProjectRole,
-)
 from assessments.models import Assessment, AssessmentStatus
 from competencies.models import RoleProfile
 from competencies.services import current_framework
@@ -48,6 +42,7 @@ from core.errors import (
     ValidationError,
 )
 from core.users import Role, User
+from evaluations.models import EvaluationProject, ProjectKind, ProjectMember, ProjectRole
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000

@@ -4,7 +4,7 @@ evaluated level, agreement and calibration flags, the self-view, gates, fit and 
 Built in a fixed number of queries however many candidates or evaluators there are: the
 role's competencies, the current ratings of every submitted sheet, and the candidates' latest
 self levels (one query, picked by the database). The arithmetic is ``assessments.scoring`` and
-``assessments.agreement``. Only submitted sheets count; a competency no evaluator observed
+``evaluations.agreement``. Only submitted sheets count; a competency no evaluator observed
 has no evaluated level and counts as not yet demonstrated towards gates and gaps (the
 self-view is shown next to it, never mixed in).
 """
@@ -18,16 +18,14 @@ from functools import cached_property
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from assessments import agreement, scoring
-from assessments.evaluation_models import EvaluationProject
+from assessments import scoring
+from assessments.levels import latest_self_level_map
 from assessments.models import Assessment, AssessmentStatus, Rating
-from assessments.profile import (
-    RoleAxis,
-    latest_self_level_map,
-    role_axes,
-)
 from competencies.models import Competency
+from competencies.role_axes import RoleAxis, role_axes
 from core.users import User
+from evaluations import agreement
+from evaluations.models import EvaluationProject
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessments.evaluation_models import EvaluationProject, ProjectMember, ProjectRole
-from assessments.evaluation_results import ProjectResults, build_project_results
-from assessments.evaluations import ProjectPerson, load_members
 from assessments.models import Assessment, AssessmentKind
-from assessments.profile_cache import assessment_stamp_parts
+from assessments.stamps import assessment_stamp_parts
 from core.cache import LRUCache, Stamp, StampReading
+from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
+from evaluations.projects import ProjectPerson, load_members
+from evaluations.results import ProjectResults, build_project_results
 
 MAX_PROJECTS = 256
 

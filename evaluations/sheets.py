@@ -12,20 +12,20 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from assessments.evaluation_models import EvaluationProject, ProjectRole
-from assessments.evaluations import (
-    NOT_FOUND,
-    can_rate_in_project,
-    can_view_project,
-    list_projects_for,
-    require_open,
-)
 from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
 from assessments.services import can_view_assessment
 from competencies.models import RoleProfile
 from core.audit import record_event
 from core.errors import NotFoundError, PermissionDeniedError
 from core.users import User
+from evaluations.models import EvaluationProject, ProjectRole
+from evaluations.projects import (
+    NOT_FOUND,
+    can_rate_in_project,
+    can_view_project,
+    list_projects_for,
+    require_open,
+)
 
 
 @dataclass(frozen=True)

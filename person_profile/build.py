@@ -10,63 +10,30 @@ never averaged into them. Competencies are matched across framework versions by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from assessments import scoring
-from assessments.evaluation_models import EvaluationProject, ProjectMember, ProjectRole
-from assessments.models import (
-    Assessment,
-    AssessmentKind,
-    AssessmentStatus,
-    Certification,
-    Qualification,
-    Rating,
-    TargetRoleChoice,
+from assessments.levels import (
+    RoundInfo,
+    latest_self_levels,
+    submitted_self_ratings,
+    submitted_self_rounds,
 )
-from assessments.qualifications import (
+from assessments.models import Certification, Qualification
+from competencies.models import Framework, RoleProfile, ScaleLevel
+from competencies.role_axes import framework_axes, role_axes
+from evaluations.levels import EvaluationInfo, evaluated_rating_rows, released_evaluations
+from person_profile.qualifications import (
     HeldCertification,
     HeldQualification,
     QualificationsCheck,
     check_qualifications,
 )
-from competencies.models import (
-    Area,
-    Competency,
-    Framework,
-    FrameworkStatus,
-    RoleProfile,
-    ScaleLevel,
-)
-from competencies.models import RoleRequirement as RequirementRow
-
-
-@dataclass(frozen=True)
-class RoundInfo:
-    """A submitted self-assessment round."""
-
-    assessment_id: int
-    round_number: int
-    submitted_at: datetime
-
-    @property
-    def label(self) -> str:
-        return f"Round {self.round_number}"
-
-
-@dataclass(frozen=True)
-class SelfRating:
-    """One answer of one submitted self round, as plain values."""
-
-    assessment_id: int
-    competency_uuid: str
-    level: int | None
-    confidence: int | None
-    interest: int | None
+from person_profile.target import aimed_role_query
 
 
 @dataclass(frozen=True)
@@ -102,15 +69,6 @@ class CompetencyRow:
 
 
 @dataclass(frozen=True)
-class EvaluationInfo:
-    """A project evaluation of the person whose results have been released to them."""
-
-    project_id: int
-    title: str
-    released_at: datetime
-
-
-@dataclass(frozen=True)
 class RoleInfo:
     """The role profile the person is judged against."""
 
@@ -123,7 +81,7 @@ class RoleInfo:
 
 
 @dataclass(frozen=True)
-class Profile:
+class PersonProfile:
     """Everything the profile page (and later the PDF) shows about one person."""
 
     person_id: int
@@ -155,307 +113,36 @@ class Profile:
         return next(r for r in self.rows if r.code == code)
 
 
-# ---------------------------------------------------------------- batch queries (one each)
-
-
-def submitted_self_rounds(
-    session: Session, person_ids: Sequence[int]
-) -> dict[int, list[RoundInfo]]:
-    """Submitted self rounds per person, oldest first (one query)."""
-    rows = session.execute(
-        sa.select(
-            Assessment.subject_id, Assessment.id, Assessment.round_number, Assessment.submitted_at
-        )
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.SELF.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-        )
-        .order_by(Assessment.subject_id, Assessment.round_number)
-    )
-    result: dict[int, list[RoundInfo]] = {pid: [] for pid in person_ids}
-    for subject_id, assessment_id, round_number, submitted_at in rows:
-        result[subject_id].append(RoundInfo(assessment_id, round_number or 0, submitted_at))
-    return result
-
-
-def submitted_self_ratings(
-    session: Session, person_ids: Sequence[int]
-) -> dict[int, list[SelfRating]]:
-    """The current answers of every submitted self round per person (one query)."""
-    rows = session.execute(
-        sa.select(
-            Assessment.subject_id,
-            Assessment.id,
-            Competency.uuid,
-            Rating.level,
-            Rating.confidence,
-            Rating.interest,
-        )
-        .join(Rating, Rating.assessment_id == Assessment.id)
-        .join(Competency, Competency.id == Rating.competency_id)
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.SELF.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-            Rating.is_current.is_(True),
-        )
-    )
-    result: dict[int, list[SelfRating]] = {pid: [] for pid in person_ids}
-    for subject_id, assessment_id, uuid, level, confidence, interest in rows:
-        result[subject_id].append(SelfRating(assessment_id, uuid, level, confidence, interest))
-    return result
-
-
-def _newest_only(query: sa.Select, *, partition_by: tuple, order_by: tuple) -> sa.Select:
-    """``query``'s rows that come first in their partition (one row per partition, newest
-    by ``order_by``), with the competency's uuid in place of its id. ``query`` selects
-    ``Rating.competency_id`` among its columns."""
-    newest_first = sa.func.row_number().over(partition_by=partition_by, order_by=order_by)
-    ranked = query.add_columns(newest_first.label("newest_first")).subquery()
-    columns = [
-        Competency.uuid if column.name == "competency_id" else column
-        for column in ranked.c
-        if column.name != "newest_first"
-    ]
-    return (
-        sa.select(*columns)
-        .join(Competency, Competency.id == ranked.c.competency_id)
-        .where(ranked.c.newest_first == 1)
-    )
-
-
-def latest_self_level_map(session: Session, person_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Per person, per competency uuid, the level from the most recent submitted round that
-    has one: what ``latest_self_levels`` gives, picked by the database (one query).
-
-    For pages over many people, which need the levels only: one row per person and
-    competency comes back instead of every answer of every round.
-    """
-    answers = (
-        sa.select(Assessment.subject_id, Rating.competency_id, Rating.level)
-        .join(Rating, Rating.assessment_id == Assessment.id)
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.SELF.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-            Rating.is_current.is_(True),
-            Rating.level.is_not(None),
-        )
-    )
-    rows = session.execute(
-        _newest_only(
-            answers,
-            partition_by=(Assessment.subject_id, Rating.competency_id),
-            order_by=(sa.func.coalesce(Assessment.round_number, 0).desc(), Assessment.id.desc()),
-        )
-    )
-    result: dict[int, dict[str, int]] = {pid: {} for pid in person_ids}
-    for subject_id, uuid, level in rows:
-        result[subject_id][uuid] = level
-    return result
-
-
-def evaluated_rating_rows(
-    session: Session, person_ids: Sequence[int]
-) -> dict[int, list[tuple[int, str, int | None, tuple[datetime, int]]]]:
-    """Evaluators' current ratings from submitted project assessments per person (one query).
-
-    Each row is ``(assessor_id, competency_uuid, level, order_key)`` as
-    ``scoring.evaluated_levels`` takes them. Only projects whose owner has released the
-    results count: until then the evaluation is the evaluators' work in progress.
-    """
-    rows = session.execute(
-        sa.select(
-            Assessment.subject_id,
-            Assessment.assessor_id,
-            Competency.uuid,
-            Rating.level,
-            Assessment.submitted_at,
-            Rating.id,
-        )
-        .join(Rating, Rating.assessment_id == Assessment.id)
-        .join(Competency, Competency.id == Rating.competency_id)
-        .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.PROJECT.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-            Rating.is_current.is_(True),
-            EvaluationProject.is_results_released.is_(True),
-        )
-    )
-    result: dict[int, list[tuple[int, str, int | None, tuple[datetime, int]]]] = {
-        pid: [] for pid in person_ids
-    }
-    for subject_id, assessor_id, uuid, level, submitted_at, rating_id in rows:
-        result[subject_id].append((assessor_id, uuid, level, (submitted_at, rating_id)))
-    return result
-
-
-def latest_evaluator_ratings(
-    session: Session, person_ids: Sequence[int]
-) -> dict[int, list[tuple[int, str, int | None, int]]]:
-    """Per person, each evaluator's latest current rating per competency from submitted
-    sheets of released projects, picked by the database (one query).
-
-    Rows are ``(assessor_id, competency_uuid, level, 0)``, ready for
-    ``scoring.evaluated_levels``: what ``evaluated_rating_rows`` gives once each evaluator's
-    older ratings are dropped, for pages over many people.
-    """
-    ratings = (
-        sa.select(Assessment.subject_id, Assessment.assessor_id, Rating.competency_id, Rating.level)
-        .join(Rating, Rating.assessment_id == Assessment.id)
-        .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.PROJECT.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-            Rating.is_current.is_(True),
-            EvaluationProject.is_results_released.is_(True),
-        )
-    )
-    rows = session.execute(
-        _newest_only(
-            ratings,
-            partition_by=(Assessment.subject_id, Assessment.assessor_id, Rating.competency_id),
-            order_by=(Assessment.submitted_at.desc(), Rating.id.desc()),
-        )
-    )
-    result: dict[int, list[tuple[int, str, int | None, int]]] = {pid: [] for pid in person_ids}
-    for subject_id, assessor_id, uuid, level in rows:
-        result[subject_id].append((assessor_id, uuid, level, 0))
-    return result
-
-
-def released_evaluations(
-    session: Session, person_ids: Sequence[int]
-) -> dict[int, list[EvaluationInfo]]:
-    """Per person, the projects they are a candidate in whose results are released (one query)."""
-    rows = session.execute(
-        sa.select(
-            ProjectMember.user_id,
-            EvaluationProject.id,
-            EvaluationProject.title,
-            EvaluationProject.released_at,
-        )
-        .join(EvaluationProject, EvaluationProject.id == ProjectMember.project_id)
-        .where(
-            ProjectMember.user_id.in_(person_ids),
-            ProjectMember.role == ProjectRole.CANDIDATE.value,
-            EvaluationProject.is_results_released.is_(True),
-        )
-        .order_by(EvaluationProject.released_at, EvaluationProject.id)
-    )
-    result: dict[int, list[EvaluationInfo]] = {pid: [] for pid in person_ids}
-    for user_id, project_id, title, released_at in rows:
-        result[user_id].append(EvaluationInfo(project_id, title, released_at))
-    return result
-
-
-def latest_self_levels(
-    rounds: Sequence[RoundInfo], ratings: Sequence[SelfRating]
-) -> dict[str, tuple[SelfRating, RoundInfo]]:
-    """Per competency uuid, the answer with a level from the most recent round that has one.
-
-    A later "not assessed" does not erase an earlier level: the person chose not to judge.
-    """
-    order = {r.assessment_id: i for i, r in enumerate(rounds)}
-    by_id = {r.assessment_id: r for r in rounds}
-    latest: dict[str, tuple[SelfRating, RoundInfo]] = {}
-    for rating in sorted(ratings, key=lambda r: order.get(r.assessment_id, -1)):
-        if rating.level is None or rating.assessment_id not in by_id:
-            continue
-        latest[rating.competency_uuid] = (rating, by_id[rating.assessment_id])
-    return latest
-
-
-# ---------------------------------------------------------------- building the profile
-
-
-@dataclass(frozen=True)
-class RoleAxis:
-    """One competency as a role (or, without a role, the framework) presents it."""
-
-    uuid: str
-    code: str
-    name: str
-    area: str
-    position: int
-    requirement: str | None
-    target: int | None
-
-
-def role_axes(session: Session, role_profile_id: int) -> list[RoleAxis]:
-    """The competencies a role profile asks for, with requirement and target (one query)."""
-    rows = session.execute(
-        sa.select(RequirementRow, Competency, Area)
-        .join(Competency, Competency.id == RequirementRow.competency_id)
-        .join(Area, Area.id == Competency.area_id)
-        .where(RequirementRow.role_profile_id == role_profile_id)
-    )
-    return [
-        RoleAxis(
-            c.uuid,
-            c.code,
-            c.name,
-            a.name,
-            a.position * 1000 + c.position,
-            req.requirement,
-            req.target_level,
-        )
-        for req, c, a in rows
-    ]
-
-
-def _framework_axes(session: Session) -> list[RoleAxis]:
-    """Without a target role: every competency of the current framework, no requirement."""
-    newest = (
-        sa.select(Framework.id)
-        .where(Framework.status == FrameworkStatus.PUBLISHED.value)
-        .order_by(Framework.published_at.desc(), Framework.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        sa.select(Competency, Area)
-        .join(Area, Area.id == Competency.area_id)
-        .where(Competency.framework_id == newest)
-    )
-    return [
-        RoleAxis(c.uuid, c.code, c.name, a.name, a.position * 1000 + c.position, None, None)
-        for c, a in rows
-    ]
-
-
 def _target_role(
     session: Session, person_id: int, role_profile_id: int | None
 ) -> tuple[RoleProfile, Framework, int | None] | None:
+    """The role to measure against, its framework and that framework's top level (one query):
+    ``role_profile_id`` when given, else the role the person chose (see ``aimed_role_query``)."""
+    if role_profile_id is not None:
+        role = RoleProfile
+        query = sa.select(role).where(role.id == role_profile_id)
+    else:
+        aimed = aimed_role_query(person_id).subquery()
+        role = aliased(RoleProfile, aimed)
+        query = sa.select(role).where(aimed.c.is_chosen == 1)
     top_level = (
         sa.select(sa.func.max(ScaleLevel.value))
         .where(ScaleLevel.framework_id == Framework.id)
         .scalar_subquery()
     )
-    query = sa.select(RoleProfile, Framework, top_level).join(
-        Framework, Framework.id == RoleProfile.framework_id
-    )
-    if role_profile_id is not None:
-        query = query.where(RoleProfile.id == role_profile_id)
-    else:
-        query = query.join(
-            TargetRoleChoice, TargetRoleChoice.role_profile_id == RoleProfile.id
-        ).where(TargetRoleChoice.current_of(person_id))
-    row = session.execute(query).first()
+    row = session.execute(
+        query.add_columns(Framework, top_level).join(Framework, Framework.id == role.framework_id)
+    ).first()
     return (row[0], row[1], row[2]) if row else None
 
 
-def build_profile(
+def build_person_profile(
     session: Session,
     person_id: int,
     *,
     role_profile_id: int | None = None,
     today: date | None = None,
-) -> Profile:
+) -> PersonProfile:
     """The person's profile against ``role_profile_id`` (default: their current target role).
 
     Eight queries whatever the data: role, requirements, rounds, self ratings, evaluator
@@ -463,7 +150,7 @@ def build_profile(
     """
     today = today or date.today()
     target = _target_role(session, person_id, role_profile_id)
-    axes = role_axes(session, target[0].id) if target else _framework_axes(session)
+    axes = role_axes(session, target[0].id) if target else framework_axes(session)
     rounds = submitted_self_rounds(session, [person_id])[person_id]
     self_ratings = submitted_self_ratings(session, [person_id])[person_id]
     evaluator_rows = evaluated_rating_rows(session, [person_id])[person_id]
@@ -548,7 +235,7 @@ def build_profile(
             [HeldQualification(q.kind, q.title) for q in qualifications],
             [HeldCertification(c.category, c.name, c.is_valid_on(today)) for c in certifications],
         )
-    return Profile(
+    return PersonProfile(
         person_id=person_id,
         role=role,
         rows=tuple(rows),

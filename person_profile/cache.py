@@ -17,29 +17,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Certification, Qualification, TargetRoleChoice
-from assessments.profile import Profile, build_profile
+from assessments.stamps import assessment_stamp_parts
 from competencies.models import Framework, RoleProfile
 from core.cache import LRUCache, Stamp, StampReading, side_by_side
+from evaluations.models import EvaluationProject
+from person_profile.build import PersonProfile, build_person_profile
 
 MAX_ENTRIES = 4096
 
 
-def assessment_stamp_parts(which: sa.ColumnElement[bool]) -> list[sa.Select]:
-    """A part that changes whenever one of the assessments ``which`` selects, or one of their
-    ratings, does. Saving or correcting ratings, submitting and reopening all update the
-    assessment row, whose version every update moves; a new assessment raises the count, a
-    removed one lowers it. Read in one pass through the assessments' own indexes, never by
-    scanning ratings: the count and the sum of versions side by side, as text."""
-    return [
-        sa.select(
-            side_by_side(sa.func.count(Assessment.id), sa.func.sum(Assessment.version))
-        ).where(which)
-    ]
-
-
-def profile_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
+def person_profile_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
     """Scalar selects that together change whenever the person's profile does (pages that
     show more than the profile add their own parts and read everything in one query)."""
     projects = sa.select(Assessment.evaluation_project_id).where(
@@ -77,24 +65,24 @@ def person_id_parameter() -> sa.BindParameter:
     return sa.bindparam("person_id", type_=sa.Integer)
 
 
-_PROFILE_STAMP = Stamp(lambda: profile_stamp_parts(person_id_parameter()))
+_PROFILE_STAMP = Stamp(lambda: person_profile_stamp_parts(person_id_parameter()))
 
 
-def profile_stamp_reading(person_id: int) -> StampReading:
+def person_profile_stamp_reading(person_id: int) -> StampReading:
     """The stamp of the person's profile, ready to read."""
     return StampReading(_PROFILE_STAMP, {"person_id": person_id})
 
 
-def profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
+def person_profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's profile shows changes."""
-    return profile_stamp_reading(person_id).read(session)
+    return person_profile_stamp_reading(person_id).read(session)
 
 
-class ProfileCache:
+class PersonProfileCache:
     """Least-recently-used profiles per (person, role, day, stamp), and what derives from them."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._profiles: LRUCache[Profile] = LRUCache(max_entries)
+        self._profiles: LRUCache[PersonProfile] = LRUCache(max_entries)
         self._derived: LRUCache[Any] = LRUCache(max_entries)
 
     @property
@@ -112,14 +100,16 @@ class ProfileCache:
         *,
         role_profile_id: int | None = None,
         today: date | None = None,
-    ) -> tuple[Profile, Hashable]:
+    ) -> tuple[PersonProfile, Hashable]:
         """The person's profile and the key it was cached under (for caching what derives
         from it); builds the profile only when its inputs changed since last time."""
         today = today or date.today()
-        key = (person_id, role_profile_id, today, profile_stamp(session, person_id))
+        key = (person_id, role_profile_id, today, person_profile_stamp(session, person_id))
         profile = self._profiles.get_or_make(
             key,
-            lambda: build_profile(session, person_id, role_profile_id=role_profile_id, today=today),
+            lambda: build_person_profile(
+                session, person_id, role_profile_id=role_profile_id, today=today
+            ),
         )
         return profile, key
 
@@ -134,15 +124,15 @@ class ProfileCache:
         self._derived.clear()
 
 
-profiles = ProfileCache()
+person_profiles = PersonProfileCache()
 
 
-def cached_profile(
+def cached_person_profile(
     session: Session,
     person_id: int,
     *,
     role_profile_id: int | None = None,
     today: date | None = None,
-) -> Profile:
-    """``build_profile`` served from the process's cache while its inputs are unchanged."""
-    return profiles.get(session, person_id, role_profile_id=role_profile_id, today=today)[0]
+) -> PersonProfile:
+    """``build_person_profile`` served from the process's cache while its inputs are unchanged."""
+    return person_profiles.get(session, person_id, role_profile_id=role_profile_id, today=today)[0]

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from assessments.evaluations import evaluates_candidate
 from core.users import Role, User
+from evaluations.projects import evaluates_candidate
 from plans.models import DevelopmentPlan, PlanStatus
 
 Relation = Callable[[Session, User, int], bool]

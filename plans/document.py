@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from assessments.profile import Profile
 from core.db import utcnow
 from core.errors import NotFoundError
+from person_profile.build import PersonProfile
 from plans.builder import BudgetTotals
 from plans.charts import Series, radar_chart_svg
 from plans.goals import profile_for
@@ -26,7 +26,7 @@ PDF_FONT_FAMILY = "'Plan Sans', 'DejaVu Sans', 'Liberation Sans', sans-serif"
 
 
 def profile_radar(
-    profile: Profile, *, title: str, id_prefix: str = "radar", font_family: str | None = None
+    profile: PersonProfile, *, title: str, id_prefix: str = "radar", font_family: str | None = None
 ) -> str:
     """The profile's radar chart (target, self, evaluated) as SVG markup, labels escaped."""
     rows = profile.chart_rows
@@ -203,7 +203,7 @@ def file_name_for(plan: DevelopmentPlan) -> str:
 
 
 def document_from(
-    plan: DevelopmentPlan, profile: Profile, *, now: datetime | None = None
+    plan: DevelopmentPlan, profile: PersonProfile, *, now: datetime | None = None
 ) -> PlanDocument:
     """Assemble the document from a loaded plan and the person's profile."""
     now = now or utcnow()

@@ -12,11 +12,11 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessments.profile import Profile, build_profile
 from competencies.models import Area, Competency, LevelDescriptor, RoleRequirement, ScaleLevel
 from core.audit import record_event
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.users import User
+from person_profile.build import PersonProfile, build_person_profile
 from plans import builder
 from plans.access import Relation, sees_candidate
 from plans.models import DevelopmentPlan, GoalStatus, PlanGoal, PlanGoalTraining
@@ -80,12 +80,12 @@ def max_level_of(session: Session, plan: DevelopmentPlan) -> int:
     return int(top) if top else 5
 
 
-def profile_for(session: Session, plan: DevelopmentPlan) -> Profile:
+def profile_for(session: Session, plan: DevelopmentPlan) -> PersonProfile:
     """The person's profile against the plan's target role (live, as of today)."""
-    return build_profile(session, plan.person_id, role_profile_id=plan.role_profile_id)
+    return build_person_profile(session, plan.person_id, role_profile_id=plan.role_profile_id)
 
 
-def gap_items(profile: Profile) -> list[builder.GapItem]:
+def gap_items(profile: PersonProfile) -> list[builder.GapItem]:
     """The profile's rows as the builder's plain gap items."""
     return [
         builder.GapItem(

@@ -17,12 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessments import scoring
-from assessments.evaluation_models import EvaluationProject
+from assessments.levels import latest_self_level_map
 from assessments.models import Assessment, Rating, TargetRoleChoice
-from assessments.profile import (
-    latest_evaluator_ratings,
-    latest_self_level_map,
-)
 from competencies.interchange.csv import neutralise
 from competencies.models import (
     Area,
@@ -35,6 +31,8 @@ from competencies.models import (
 from core.audit import AuditEvent
 from core.cache import LRUCache, Stamp, side_by_side
 from core.users import Role, User
+from evaluations.levels import latest_evaluator_ratings
+from evaluations.models import EvaluationProject
 from plans.models import DevelopmentPlan, PlanStatus
 
 PER_PAGE = 25

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from assessments.services import current_target_choice
 from competencies.models import (
     RoleProfile,
 )
@@ -26,11 +25,11 @@ from core.cache import side_by_side
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from core.users import User
+from person_profile.target import aimed_role
 from plans import builder
 from plans.access import Relation, can_edit_plan, can_start_plan, can_view_plan, sees_candidate
 from plans.models import DevelopmentPlan, PlanGoal, PlanGoalTraining, PlanStatus
 from training.models import EnrollmentStatus
-from training.services import DEFAULT_TARGET_ROLE
 
 PLAN_NOT_FOUND = "This plan does not exist, or you do not have access to it."
 
@@ -228,18 +227,10 @@ def _target_role(session: Session, person_id: int, role_profile_id: int | None) 
         if role is None:
             raise ValidationError("Choose one of the current role profiles.")
         return role
-    choice = current_target_choice(session, person_id)
-    if choice is not None and choice.role_profile.framework_id == framework.id:
-        return choice.role_profile
-    if choice is not None:
-        # A target chosen on an older framework version: the same role in the current one.
-        same = session.scalar(query.where(RoleProfile.uuid == choice.role_profile.uuid))
-        if same is not None:
-            return same
-    role = session.scalar(query.where(RoleProfile.code == DEFAULT_TARGET_ROLE))
-    if role is None:
+    aimed = aimed_role(session, person_id)
+    if aimed is None:
         raise ValidationError("Choose a target role for the plan.")
-    return role
+    return aimed.role
 
 
 def default_role_id(session: Session, person_id: int) -> int | None:

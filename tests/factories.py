@@ -93,11 +93,11 @@ def make_project(
 
     import sqlalchemy as sa
 
-    from assessments.evaluation_models import ProjectMember, ProjectRole
-    from assessments.evaluations import ProjectInput, create_project
     from competencies.models import RoleProfile
     from competencies.services import current_framework
     from core.db import utcnow
+    from evaluations.models import ProjectMember, ProjectRole
+    from evaluations.projects import ProjectInput, create_project
 
     owner = owner or make_user(session, role=Role.MANAGER)
     framework = current_framework(session)
@@ -145,11 +145,11 @@ def make_project_assessment(
 ):
     """A project rating sheet by ``assessor`` for ``subject`` with ``levels`` by code (None:
     not observed). Without ``project`` a released project owned by the assessor is made."""
-    from assessments.evaluation_models import ProjectMember, ProjectRole
-    from assessments.evaluation_sheets import start_sheet
     from assessments.models import AssessmentStatus
     from assessments.services import append_rating
     from core.db import utcnow
+    from evaluations.models import ProjectMember, ProjectRole
+    from evaluations.sheets import start_sheet
 
     if project is None:
         project = make_project(session, assessor, candidates=[subject], released=True)

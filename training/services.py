@@ -16,9 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from assessments.models import Assessment, AssessmentKind, Rating
-from assessments.profile_cache import cached_profile
 from assessments.scoring import Standing
-from assessments.services import current_target_choice
 from competencies.models import Competency, Framework, RoleProfile
 from competencies.services import current_framework, current_framework_id_query
 from core.audit import record_event
@@ -26,6 +24,8 @@ from core.cache import side_by_side
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.users import User
+from person_profile.cache import cached_person_profile
+from person_profile.target import aimed_role
 from training.features import FORMATS
 from training.models import (
     CURRENCIES,
@@ -40,7 +40,6 @@ from training.models import (
 )
 from training.outcomes import Outcome, OutcomeResult, derive_outcome, levels_around
 
-DEFAULT_TARGET_ROLE = "ITPM"
 TITLE_MAX = 200
 PROVIDER_MAX = 120
 LINK_MAX = 500
@@ -598,19 +597,20 @@ def person_standings(
     IT Project Manager of the current framework. Levels are the profile's: evaluated where
     there is an evaluation, otherwise self-reported.
     """
-    role_profile_id = None
-    if role_code is not None or current_target_choice(session, user.id) is None:
-        # The role of the current framework, found in one query with the framework.
+    if role_code is not None:
         role_profile_id = session.scalar(
             sa.select(RoleProfile.id).where(
                 RoleProfile.framework_id == current_framework_id_query(),
-                RoleProfile.code == (role_code or DEFAULT_TARGET_ROLE),
+                RoleProfile.code == role_code,
                 RoleProfile.is_retired.is_(False),
             )
         )
-        if role_profile_id is None:
-            return None, []
-    profile = cached_profile(session, user.id, role_profile_id=role_profile_id)
+    else:
+        aimed = aimed_role(session, user.id)
+        role_profile_id = aimed.role.id if aimed else None
+    if role_profile_id is None:
+        return None, []
+    profile = cached_person_profile(session, user.id, role_profile_id=role_profile_id)
     if profile.role is None:
         return None, []
     items = [

@@ -27,13 +27,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_models() -> None:
     """Import every domain model so the metadata (and Alembic) sees all tables."""
-    import assessments.evaluation_models  # noqa: F401
     import assessments.models  # noqa: F401
     import competencies.models  # noqa: F401
     import core.audit  # noqa: F401
     import core.invitations  # noqa: F401
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
+    import evaluations.models  # noqa: F401
     import plans.models  # noqa: F401
     import training.models  # noqa: F401
 
@@ -107,12 +107,12 @@ def register_blueprints(app: Flask) -> None:
         invitations,
         main,
         my_evaluations,
+        person_profile,
         plan_goals,
         plan_hr,
         plans,
         privacy,
-        profile,
-        profiles,
+        role_profiles,
         training,
         versions,
     )
@@ -123,10 +123,10 @@ def register_blueprints(app: Flask) -> None:
         frameworks.bp,
         versions.bp,
         drafts.bp,
-        profiles.bp,
+        role_profiles.bp,
         interchange.bp,
         assessments.bp,
-        profile.bp,
+        person_profile.bp,
         credentials.bp,
         training.bp,
         evaluations.bp,

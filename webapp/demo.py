@@ -23,7 +23,7 @@ from competencies.competency_editing import competency_input, update_competency
 from competencies.drafts import create_draft
 from competencies.editing import update_framework_details
 from competencies.models import Framework, RoleProfile
-from competencies.profiles import RequirementChoice, set_requirements
+from competencies.role_profiles import RequirementChoice, set_requirements
 from competencies.services import current_framework, load_framework_tree
 from core.db import utcnow
 from core.users import Role, User, create_user, get_user_by_email
@@ -467,11 +467,7 @@ def _clamp(level: int) -> int:
 def _latest_self(session: Session, person: User) -> dict[int, int]:
     """The person's latest submitted self levels by competency id (demo rounds share one
     framework version)."""
-    from assessments.profile import (
-        latest_self_levels,
-        submitted_self_ratings,
-        submitted_self_rounds,
-    )
+    from assessments.levels import latest_self_levels, submitted_self_ratings, submitted_self_rounds
     from competencies.models import Competency
 
     rounds = submitted_self_rounds(session, [person.id])[person.id]
@@ -494,8 +490,8 @@ def _demo_sheet(
     levels: dict[int, int | None],
     notes: dict[int, tuple[str, str]],
 ):
-    from assessments.evaluation_sheets import start_sheet
     from assessments.services import EvidenceInput
+    from evaluations.sheets import start_sheet
 
     sheet = start_sheet(session, project, evaluator, candidate.id)
     save_answers(
@@ -517,10 +513,10 @@ def seed_demo_evaluations(session: Session, today: date | None = None) -> list[s
     co-evaluator, all sheets submitted and results released (with a two-level disagreement,
     a blind spot and a correction); one owned by manager2@ with candidate2@, still in
     progress. Idempotent: a project whose title exists is left alone."""
-    from assessments.evaluation_models import EvaluationProject
-    from assessments.evaluation_people import add_candidate, add_co_evaluator
-    from assessments.evaluations import ProjectInput, create_project, release_results
     from assessments.services import correct_submitted_rating
+    from evaluations.models import EvaluationProject
+    from evaluations.people import add_candidate, add_co_evaluator
+    from evaluations.projects import ProjectInput, create_project, release_results
 
     framework = current_framework(session)
     people = {p.email: get_user_by_email(session, p.email) for p in DEMO_PEOPLE}

@@ -112,7 +112,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
                 "Framework versions",
                 "versions.index",
                 EDITORS,
-                frozenset({"versions", "drafts", "profiles"}),
+                frozenset({"versions", "drafts", "role_profiles"}),
             ),
             NavItem("Import framework", "interchange.upload", EDITORS, frozenset({"interchange"})),
         ),

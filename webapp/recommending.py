@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from assessments.profile_cache import person_id_parameter, profile_stamp_parts
 from core.cache import Stamp, StampReading
+from person_profile.cache import person_id_parameter, person_profile_stamp_parts
 from plans.services import plans_stamp_parts
 from training.artefacts import ArtefactCache, LoadedModel
 from training.features import CatalogueArrays, empty_catalogue, empty_history
@@ -101,7 +101,7 @@ def _recommendation_stamp_parts() -> list[sa.Select]:
     person = person_id_parameter()
     subject = sa.bindparam("subject_key", type_=sa.String)
     return [
-        *profile_stamp_parts(person),
+        *person_profile_stamp_parts(person),
         *recommendation_stamp_parts(person, subject),
         *plans_stamp_parts(person),
     ]

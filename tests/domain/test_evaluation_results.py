@@ -5,13 +5,6 @@ from dataclasses import fields
 import pytest
 import sqlalchemy as sa
 
-from assessments.evaluation_results import (
-    build_project_results,
-    corrections_for,
-    released_view,
-)
-from assessments.evaluation_sheets import start_sheet
-from assessments.evaluations import get_project_for
 from assessments.scoring import Perception, RankCriterion
 from assessments.services import (
     RatingInput,
@@ -21,6 +14,9 @@ from assessments.services import (
 )
 from competencies.services import seed_default_framework
 from core.users import Role
+from evaluations.projects import get_project_for
+from evaluations.results import build_project_results, corrections_for, released_view
+from evaluations.sheets import start_sheet
 from tests.factories import competencies_by_code, make_project, make_self_round, make_user
 
 

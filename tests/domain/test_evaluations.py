@@ -6,28 +6,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from assessments.evaluation_models import EvaluationProject, ProjectRole
-from assessments.evaluation_people import (
-    add_candidate,
-    add_co_evaluator,
-    invite_candidate,
-    remove_member,
-)
-from assessments.evaluation_sheets import get_project_sheet_for, sheet_states, start_sheet
-from assessments.evaluations import (
-    ProjectInput,
-    StaleProjectError,
-    create_project,
-    get_project_for,
-    get_released_project_for_candidate,
-    list_projects_for,
-    parse_technologies,
-    release_results,
-    set_archived,
-    update_project,
-)
 from assessments.models import Assessment, Rating
-from assessments.profile import build_profile
 from assessments.services import (
     AssessmentLockedError,
     RatingInput,
@@ -42,6 +21,22 @@ from competencies.services import seed_default_framework
 from core.audit import AuditEvent
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from core.users import Role
+from evaluations.models import EvaluationProject, ProjectRole
+from evaluations.people import add_candidate, add_co_evaluator, invite_candidate, remove_member
+from evaluations.projects import (
+    ProjectInput,
+    StaleProjectError,
+    create_project,
+    get_project_for,
+    get_released_project_for_candidate,
+    list_projects_for,
+    parse_technologies,
+    release_results,
+    set_archived,
+    update_project,
+)
+from evaluations.sheets import get_project_sheet_for, sheet_states, start_sheet
+from person_profile.build import build_person_profile
 from tests.factories import competencies_by_code, make_project, make_user
 
 
@@ -491,13 +486,13 @@ def test_candidates_see_results_only_after_release_and_only_of_their_projects(
     _rate_all(session, project, people["co"], people["ann"], {"DEL-01": 4})
     with pytest.raises(NotFoundError):
         get_released_project_for_candidate(session, people["ann"], project.id)
-    assert build_profile(session, people["ann"].id).row("DEL-01").evaluated_level is None
+    assert build_person_profile(session, people["ann"].id).row("DEL-01").evaluated_level is None
     release_results(session, project, people["owner"])
     assert get_released_project_for_candidate(session, people["ann"], project.id) is project
     with pytest.raises(NotFoundError):
         get_released_project_for_candidate(session, people["outsider"], project.id)
     with pytest.raises(NotFoundError):
         get_released_project_for_candidate(session, people["co"], project.id)
-    profile = build_profile(session, people["ann"].id)
+    profile = build_person_profile(session, people["ann"].id)
     assert profile.row("DEL-01").evaluated_level == 4
     assert [e.title for e in profile.evaluations] == [project.title]

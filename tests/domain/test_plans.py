@@ -482,7 +482,7 @@ def test_plan_statuses_are_the_four_of_the_design():
 
 def test_a_manager_evaluating_the_candidate_sees_their_plan_through_the_project(session, people):
     """The default relation: owning or co-evaluating a project the candidate is on."""
-    from assessments.evaluation_models import EvaluationProject, ProjectMember
+    from evaluations.models import EvaluationProject, ProjectMember
 
     person, hr = people
     plan = make_plan(session, person)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from competencies.drafts import PublishedVersionError, create_draft
 from competencies.models import RoleRequirement
-from competencies.profiles import (
+from competencies.role_profiles import (
     RequirementChoice,
     copy_profile,
     create_profile,

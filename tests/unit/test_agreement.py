@@ -2,7 +2,7 @@
 
 import pytest
 
-from assessments.agreement import (
+from evaluations.agreement import (
     NO_PAIRS,
     NO_VARIATION,
     Statistic,

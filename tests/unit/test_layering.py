@@ -6,10 +6,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN_PACKAGES = ["core", "competencies", "assessments", "training", "plans"]
-FORBIDDEN_PREFIXES = ("flask", "wtforms", "webapp")
-# Allowed direction: webapp → plans → training → assessments → competencies → core.
-ORDER = ["core", "competencies", "assessments", "training", "plans"]
+# Allowed direction: webapp → plans → training → person_profile → evaluations → assessments
+# → competencies → core.
+ORDER = [
+    "core",
+    "competencies",
+    "assessments",
+    "evaluations",
+    "person_profile",
+    "training",
+    "plans",
+]
+DOMAIN_PACKAGES = [*ORDER, "datagen"]
+FORBIDDEN_PREFIXES = ("flask", "wtforms", "werkzeug", "webapp")
 
 
 def _imports(path: Path) -> set[str]:
@@ -42,5 +51,16 @@ def test_domain_package_imports_only_lower_layers(package):
         for path in (ROOT / package).rglob("*.py")
         for name in _imports(path)
         if name.split(".")[0] in ORDER and name.split(".")[0] not in allowed
+    ]
+    assert offenders == []
+
+
+def test_tests_do_not_import_the_benchmarks():
+    """Benchmarks are not tests: the suite never leans on bench/ code."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for name in _imports(path)
+        if name.split(".")[0] == "bench"
     ]
     assert offenders == []

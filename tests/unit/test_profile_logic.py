@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from assessments.profile import RoundInfo, SelfRating, latest_self_levels
-from assessments.qualifications import HeldCertification, HeldQualification, check_qualifications
+from assessments.levels import RoundInfo, SelfRating, latest_self_levels
+from person_profile.qualifications import HeldCertification, HeldQualification, check_qualifications
 
 R1 = RoundInfo(10, 1, datetime(2026, 1, 1, tzinfo=UTC))
 R2 = RoundInfo(20, 2, datetime(2026, 6, 1, tzinfo=UTC))

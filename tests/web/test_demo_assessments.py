@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from assessments.models import Assessment
-from assessments.profile import build_profile
 from core.users import get_user_by_email
+from person_profile.build import build_person_profile
 
 
 def test_seed_demo_creates_rounds_once_and_labels_them(runner, db_session):
@@ -28,7 +28,7 @@ def test_seed_demo_creates_rounds_once_and_labels_them(runner, db_session):
         (sam.id, 2, "submitted"),
     ]
     for person in (alex, sam):
-        profile = build_profile(db_session, person.id)
+        profile = build_person_profile(db_session, person.id)
         assert profile.role is not None and len(profile.rounds) == 2
         assert any(row.trend_delta for row in profile.rows), "round 2 shows visible growth"
         assert profile.rounds[0].submitted_at < profile.rounds[1].submitted_at

@@ -3,13 +3,13 @@ disagreement, a blind spot and a correction, and one still in progress."""
 
 import sqlalchemy as sa
 
-from assessments.evaluation_models import EvaluationProject
-from assessments.evaluation_results import build_project_results, corrections_for
-from assessments.evaluation_sheets import sheet_states
-from assessments.evaluations import get_project_for
-from assessments.profile import build_profile
 from assessments.scoring import Perception
 from core.users import get_user_by_email
+from evaluations.models import EvaluationProject
+from evaluations.projects import get_project_for
+from evaluations.results import build_project_results, corrections_for
+from evaluations.sheets import sheet_states
+from person_profile.build import build_person_profile
 from webapp.demo import DEMO_PROJECT_MAIN, DEMO_PROJECT_OPEN
 
 
@@ -52,7 +52,7 @@ def test_seed_demo_creates_both_projects_once(runner, db_session):
     assert [s.is_submitted for s in open_states.values()] == [False]
 
     # The released project feeds the candidates' profiles; the open one does not.
-    profile = build_profile(db_session, sam.id)
+    profile = build_person_profile(db_session, sam.id)
     assert [e.title for e in profile.evaluations] == [DEMO_PROJECT_MAIN]
     assert profile.has_evaluations
 

@@ -8,12 +8,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Rating
 from competencies.models import RoleProfile
 from core.audit import AuditEvent
 from core.invitations import Invitation
 from core.users import get_user_by_email
+from evaluations.models import EvaluationProject
 from tests.conftest import login
 from tests.factories import (
     competencies_by_code,

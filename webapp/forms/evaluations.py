@@ -1,7 +1,7 @@
 """Forms of project evaluations and invitations: shape only (required, lengths, choices, dates).
 
 Business rules — who may change what, budget limits, the role's framework, locked sheets —
-are checked again in ``assessments.evaluations`` and ``assessments.services``.
+are checked again in ``evaluations.projects`` and ``assessments.services``.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from wtforms.validators import (
 )
 from wtforms.validators import ValidationError as FieldError
 
-from assessments.evaluation_models import ProjectKind
-from assessments.evaluations import BUDGET_MAX, CURRENCIES, DESCRIPTION_MAX, TITLE_MAX
 from assessments.models import EvidenceKind
 from assessments.services import CORRECTION_REASON_MIN, EVIDENCE_TEXT_MAX, EVIDENCE_URL_MAX
 from competencies.models import Competency
 from core.users import EMAIL_MAX_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX_LENGTH
+from evaluations.models import ProjectKind
+from evaluations.projects import BUDGET_MAX, CURRENCIES, DESCRIPTION_MAX, TITLE_MAX
 from webapp.forms.assessments import NOT_ASSESSED, field_names, version_field
 
 DATE_MESSAGE = "Enter a real date, for example 2026-03-31."

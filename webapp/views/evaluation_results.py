@@ -13,24 +13,13 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from assessments.evaluation_models import EvaluationProject
-from assessments.evaluation_results import (
-    CandidateResult,
-    ProjectResults,
-    corrections_for,
-)
-from assessments.evaluation_sheets import (
-    sheet_states,
-)
-from assessments.evaluations import (
-    ProjectPerson,
-    get_project_header_for,
-    project_people,
-    record_view,
-)
-from assessments.results_cache import project_results, results_stamp_reading
 from core.cache import StampReading
 from core.csv_export import to_csv
+from evaluations.models import EvaluationProject
+from evaluations.projects import ProjectPerson, get_project_header_for, project_people, record_view
+from evaluations.results import CandidateResult, ProjectResults, corrections_for
+from evaluations.results_cache import project_results, results_stamp_reading
+from evaluations.sheets import sheet_states
 from plans.charts import Series, radar_chart_svg
 from webapp.auth import roles_required, stamp_read_with_user
 from webapp.extensions import db

@@ -16,13 +16,6 @@ from flask import (
 )
 from flask_login import current_user
 
-from assessments.evaluation_models import EvaluationProject
-from assessments.evaluation_sheets import (
-    get_project_sheet_for,
-    get_sheet,
-    start_sheet,
-)
-from assessments.evaluations import can_rate_in_project
 from assessments.models import Assessment, EvidenceKind
 from assessments.services import (
     AssessmentLockedError,
@@ -41,6 +34,9 @@ from competencies.models import Framework, RoleProfile
 from competencies.services import load_framework_tree
 from core.errors import ConflictError, ValidationError
 from core.users import Role
+from evaluations.models import EvaluationProject
+from evaluations.projects import can_rate_in_project
+from evaluations.sheets import get_project_sheet_for, get_sheet, start_sheet
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.assessments import NOT_ASSESSED, field_names

@@ -2,7 +2,7 @@
 the project page with its people, archive and release. Sheets and results are in
 evaluation_sheets and evaluation_results (routes of the same blueprint).
 
-Every object is loaded through ``assessments.evaluations``, which answers 404 to anyone
+Every object is loaded through ``evaluations.projects``, which answers 404 to anyone
 outside the project and 403 to a co-evaluator trying the owner's actions.
 """
 
@@ -22,18 +22,19 @@ from flask import (
 )
 from flask_login import current_user
 
-from assessments.evaluation_models import EvaluationProject, ProjectRole
-from assessments.evaluation_people import (
+from competencies.services import current_framework, load_framework_tree
+from core.errors import ValidationError
+from core.invitations import pending_invitations
+from core.users import Role
+from evaluations.models import EvaluationProject, ProjectRole
+from evaluations.people import (
     add_candidate,
     add_co_evaluator,
     invite_candidate,
     remove_member,
     renew_invitation,
 )
-from assessments.evaluation_sheets import (
-    sheet_states,
-)
-from assessments.evaluations import (
+from evaluations.projects import (
     ProjectInput,
     can_manage_project,
     can_rate_in_project,
@@ -46,10 +47,7 @@ from assessments.evaluations import (
     set_archived,
     update_project,
 )
-from competencies.services import current_framework, load_framework_tree
-from core.errors import ValidationError
-from core.invitations import pending_invitations
-from core.users import Role
+from evaluations.sheets import sheet_states
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.evaluations import (

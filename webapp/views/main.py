@@ -10,11 +10,11 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from assessments.evaluation_sheets import manager_overview
-from assessments.evaluations import candidate_projects
 from competencies.models import Competency, RoleProfile
 from competencies.services import current_framework
 from core.users import Role
+from evaluations.projects import candidate_projects
+from evaluations.sheets import manager_overview
 from webapp.auth import any_signed_in
 from webapp.extensions import db
 

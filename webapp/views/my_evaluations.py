@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from assessments.evaluation_results import build_project_results, corrections_for, released_view
-from assessments.evaluations import candidate_projects, get_released_project_for_candidate
 from core.users import Role
+from evaluations.projects import candidate_projects, get_released_project_for_candidate
+from evaluations.results import build_project_results, corrections_for, released_view
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.views.evaluation_results import radar_for_result

@@ -8,13 +8,13 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from assessments.profile import Profile
-from assessments.profile_cache import profile_stamp_reading, profiles
 from assessments.services import choose_target_role, current_target_choice, target_role_history
 from competencies.models import RoleProfile
 from competencies.services import current_framework
 from core.errors import ValidationError
 from core.users import Role
+from person_profile.build import PersonProfile
+from person_profile.cache import person_profile_stamp_reading, person_profiles
 from plans.charts import Series, radar_chart_svg, sparkline_svg
 from webapp.auth import roles_required, stamp_read_with_user
 from webapp.extensions import db
@@ -24,7 +24,7 @@ from webapp.fragments import fragments
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
 
-def radar_for(profile: Profile) -> Markup:
+def radar_for(profile: PersonProfile) -> Markup:
     """The profile's radar chart as inline SVG (the chart module escapes every label)."""
     rows = profile.chart_rows
     axes = [row.name for row in rows]
@@ -42,21 +42,21 @@ def radar_for(profile: Profile) -> Markup:
 
 @bp.route("/")
 @roles_required(Role.CANDIDATE)
-@stamp_read_with_user(profile_stamp_reading)
+@stamp_read_with_user(person_profile_stamp_reading)
 def index():
-    profile, key = profiles.get(db.session, current_user.id)
+    profile, key = person_profiles.get(db.session, current_user.id)
     # The page body depends on the profile alone, so it is rendered once per profile version.
     body = fragments().render(("profile", key), "profile/_body.html", lambda: _body(profile))
     return render_template("profile/index.html", body=body)
 
 
-def _body(profile: Profile) -> dict[str, object]:
+def _body(profile: PersonProfile) -> dict[str, object]:
     chart, sparklines = _charts(profile)
     names = {row.code: row.name for row in profile.rows}
     return {"profile": profile, "chart": chart, "sparklines": sparklines, "names": names}
 
 
-def _charts(profile: Profile) -> tuple[Markup | None, dict[str, Markup]]:
+def _charts(profile: PersonProfile) -> tuple[Markup | None, dict[str, Markup]]:
     sparklines = {
         row.code: Markup(
             sparkline_svg(

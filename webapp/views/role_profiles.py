@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from competencies.drafts import get_framework, require_draft
 from competencies.models import Framework, RoleProfile
-from competencies.profiles import (
+from competencies.role_profiles import (
     RequirementChoice,
     copy_profile,
     create_profile,
@@ -22,7 +22,7 @@ from webapp.forms.frameworks import ConfirmForm, CopyProfileForm, NewProfileForm
 from webapp.transactions import commit_or_problems, form_status
 from webapp.views.versions import EDITORS, load_tree
 
-bp = Blueprint("profiles", __name__, url_prefix="/framework/versions/<int:framework_id>/roles")
+bp = Blueprint("role_profiles", __name__, url_prefix="/framework/versions/<int:framework_id>/roles")
 
 
 def _lines(text: str | None) -> list[str]:
@@ -90,7 +90,7 @@ def edit(framework_id: int, profile_id: int):
             return redirect(url_for("versions.detail", framework_id=framework.id) + "#roles")
     competencies = {c.id: c for c in framework.competencies}
     return render_template(
-        "profiles/edit.html",
+        "role_profiles/edit.html",
         framework=framework,
         profile=profile,
         form=form,
@@ -121,10 +121,10 @@ def new(framework_id: int):
         if profile is not None:
             flash(f"Role profile {profile.name} was created; now set its requirements.", "success")
             return redirect(
-                url_for("profiles.edit", framework_id=framework.id, profile_id=profile.id)
+                url_for("role_profiles.edit", framework_id=framework.id, profile_id=profile.id)
             )
     return render_template(
-        "profiles/new.html", framework=framework, form=form, problems=problems
+        "role_profiles/new.html", framework=framework, form=form, problems=problems
     ), form_status(form, problems)
 
 
@@ -148,10 +148,14 @@ def copy(framework_id: int, profile_id: int):
         if duplicate is not None:
             flash(f"{duplicate.name} was created from {profile.name}.", "success")
             return redirect(
-                url_for("profiles.edit", framework_id=framework.id, profile_id=duplicate.id)
+                url_for("role_profiles.edit", framework_id=framework.id, profile_id=duplicate.id)
             )
     return render_template(
-        "profiles/copy.html", framework=framework, profile=profile, form=form, problems=problems
+        "role_profiles/copy.html",
+        framework=framework,
+        profile=profile,
+        form=form,
+        problems=problems,
     ), form_status(form, problems)
 
 

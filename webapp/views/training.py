@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from assessments.services import current_target_role_code
 from competencies.models import Competency
 from competencies.services import current_framework
 from core.errors import ConflictError, DomainError, ValidationError
 from core.users import Role
+from person_profile.target import aimed_role
 from training.features import Constraints, TrainingFormat
 from training.history import person_vector
 from training.models import (
@@ -27,7 +27,6 @@ from training.models import (
 )
 from training.ranking import format_hours, format_money, recommend
 from training.services import (
-    DEFAULT_TARGET_ROLE,
     CatalogueFilter,
     TrainingInput,
     change_enrollment_status,
@@ -331,10 +330,8 @@ def _recommendations_context() -> tuple[dict[str, object], int]:
     form.role.choices = [(r.code, r.name) for r in roles]
     known_roles = {r.code for r in roles}
     if not form.role.data or form.role.data not in known_roles:
-        # The role the person chose, as on their profile; else the framework's default one.
-        chosen = current_target_role_code(db.session, current_user.id)
-        fallback = DEFAULT_TARGET_ROLE if DEFAULT_TARGET_ROLE in known_roles else None
-        form.role.data = chosen if chosen in known_roles else fallback
+        aimed = aimed_role(db.session, current_user.id)
+        form.role.data = aimed.role.code if aimed and aimed.role.code in known_roles else None
     status = 200
     constraints = Constraints()
     if request.args and not form.validate():
