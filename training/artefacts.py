@@ -1,7 +1,9 @@
 """The trained recommender on disk: a joblib file plus JSON metadata, checked before loading.
 
 Only our own artefact is ever unpickled: the metadata records the file's SHA-256 and an
-HMAC of it keyed with the installation's secret, and both are checked before `joblib.load`.
+HMAC of it keyed with the installation's secret. The model file is read once, into memory;
+both are checked on those bytes, and those same bytes are what `joblib.load` unpickles, so
+whoever can write the folder cannot swap the file between the check and the load.
 A missing, corrupt, tampered or old-format artefact is reported with one logged warning and
 the caller falls back to the cold-start score.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import logging
 import os
@@ -45,6 +48,10 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _signature(sha256: str, key: bytes) -> str:
@@ -148,16 +155,21 @@ def load_artefact(directory: Path, *, key: bytes) -> tuple[TrainingRecommender, 
             f"{sklearn.__version__}; retrain"
         )
     model_path = directory / MODEL_FILE
-    if not model_path.exists():
-        raise ArtefactError(f"no model file at {model_path}")
+    try:
+        data = model_path.read_bytes()
+    except FileNotFoundError:
+        raise ArtefactError(f"no model file at {model_path}") from None
+    except OSError as error:
+        raise ArtefactError(f"model file {model_path} is unreadable: {error}") from error
     recorded = str(metadata.get("sha256", ""))
-    actual = file_sha256(model_path)
+    actual = _sha256(data)
     if not hmac.compare_digest(recorded, actual):
         raise ArtefactError(f"model file {model_path} does not match its recorded SHA-256")
     if not hmac.compare_digest(str(metadata.get("signature", "")), _signature(actual, key)):
         raise ArtefactError(f"model file {model_path} is not signed by this installation")
     try:
-        recommender = joblib.load(model_path)
+        # The bytes just checked, never the file again: it may have changed since.
+        recommender = joblib.load(io.BytesIO(data))
     except Exception as error:  # a broken pickle can raise nearly anything
         raise ArtefactError(f"model file {model_path} cannot be loaded: {error}") from error
     if not isinstance(recommender, TrainingRecommender) or not hasattr(recommender, "method_"):

@@ -131,3 +131,28 @@ def test_cache_falls_back_when_the_file_is_corrupted_later(tmp_path, fitted, cap
     with caplog.at_level(logging.WARNING, logger="training.artefacts"):
         assert cache.get() is None
     assert "SHA-256" in caplog.text and cache.problem
+
+
+def test_the_bytes_checked_are_the_bytes_loaded(tmp_path, fitted, monkeypatch):
+    """A file swapped on disk after its signature was checked is never unpickled."""
+    import training.artefacts
+
+    original = fitted[0]
+    save_artefact(tmp_path, original, key=KEY)
+    impostor = TrainingRecommender(min_rows=1, min_people=1)
+    impostor.method_ = "impostor"
+    other = tmp_path / "other"
+    save_artefact(other, fitted[0], key=KEY)
+    import joblib
+
+    joblib.dump(impostor, other / MODEL_FILE)
+    checked = training.artefacts._signature
+
+    def check_then_swap(sha256: str, key: bytes) -> str:
+        signature = checked(sha256, key)
+        os.replace(other / MODEL_FILE, tmp_path / MODEL_FILE)
+        return signature
+
+    monkeypatch.setattr(training.artefacts, "_signature", check_then_swap)
+    loaded, _ = load_artefact(tmp_path, key=KEY)
+    assert loaded.method_ == original.method_ != "impostor"
