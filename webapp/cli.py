@@ -17,9 +17,10 @@ from competencies.services import (
     load_framework_tree,
     seed_default_framework,
 )
+from core.audit import record_event
 from core.backup import BackupError, backup_database, restore_database
 from core.errors import DomainError
-from core.users import Role, create_user
+from core.users import Role, create_user, get_user_by_email
 from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
 from training.history import TooLittleHistoryError, train_and_save
 from training.services import refresh_outcomes
@@ -53,6 +54,12 @@ def _fail(error: DomainError) -> None:
 @click.option("--demo", is_flag=True, help="Also create the demo people and their data.")
 def seed_command(demo: bool) -> None:
     """Load the default framework and role profiles (idempotent); --demo adds demo data."""
+    if demo and current_app.config.get("PROFICIO_ENV") == "production":
+        # The demo accounts share a password printed in the README.
+        raise click.ClickException(
+            "Refusing to seed demo data in production (PROFICIO_ENV=production): the demo "
+            "accounts have a public password. Nothing was written."
+        )
     try:
         framework, created = seed_default_framework(db.session)
         people = seed_demo_people(db.session) if demo else []
@@ -119,6 +126,29 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
         _fail(error)
     db.session.commit()
     click.echo(f"Created {user.email} ({Role(user.role).label}).")
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for when not given.",
+)
+def users_set_password(email: str, password: str) -> None:
+    """Give an account a new password; every session it had ends."""
+    user = get_user_by_email(db.session, email)
+    if user is None:
+        raise click.ClickException(f"No account has the e-mail {email}.")
+    try:
+        user.set_password(password)
+    except DomainError as error:
+        _fail(error)
+    record_event(db.session, actor=None, action="user.set_password", entity=user)
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; their other sessions have ended.")
 
 
 @competencies_cli.command("list")
