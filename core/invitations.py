@@ -70,6 +70,11 @@ def issue_invitation(
 
     Returns the row and the raw token, which is shown once and never stored.
     """
+    if user.blocked_at is not None:
+        raise ValidationError(
+            f"An administrator has blocked {user.email}; only an administrator can let the "
+            "account sign in again."
+        )
     if user.is_active or user.last_login_at is not None:
         raise ValidationError(
             f"{user.email} has already activated the account; no invitation is needed."
@@ -147,6 +152,9 @@ def accept_invitation(session: Session, token: str, password: str) -> User:
     """Set the password chosen by the invited person and activate the account (once)."""
     invitation = find_invitation(session, token)
     user = invitation.user
+    if user.blocked_at is not None:
+        # A link issued before the block: blocked accounts answer like any invalid link.
+        raise InvitationInvalidError()
     user.set_password(password)
     user.is_active = True
     invitation.used_at = utcnow()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.audit import AuditEvent
+from core.db import utcnow
 from core.invitations import Invitation
 from core.users import User, end_all_sessions
 
@@ -50,6 +51,7 @@ def erase_person(session: Session, person: User) -> dict[str, int]:
     person.email = f"erased-{person.id}@erased.invalid"
     person.password_hash = f"!erased-{secrets.token_hex(16)}"
     person.is_active = False
+    person.blocked_at = utcnow()
     person.last_login_at = None
     end_all_sessions(person)
     return {"invitations_removed": invitations.rowcount}

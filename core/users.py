@@ -60,6 +60,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while an administrator has blocked the account (or it was erased): an invitation
+    # can never activate it, unlike an invited account that simply has not signed in yet.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('candidate', 'manager', 'hr', 'admin')", name="role_is_known"),
@@ -204,6 +207,8 @@ def update_user(
     if before == after:
         return user
     user.role = str(role)
+    if user.is_active != is_active:
+        user.blocked_at = None if is_active else utcnow()
     user.is_active = is_active
     user.session_token = _new_session_token()
     session.flush()

@@ -91,3 +91,46 @@ def test_no_invitation_for_an_account_already_in_use(session, inviter):
         issue_invitation(session, active, inviter)
     with pytest.raises(ValidationError):
         invite_user(session, email=active.email, name="Again", role="candidate", actor=inviter)
+
+
+def test_a_blocked_account_stays_blocked_whatever_link_is_renewed(session, inviter):
+    """Issue 24: renewing an invitation re-activated an account an administrator had blocked."""
+    from core.users import update_user
+
+    admin = make_user(session, role=Role.ADMIN)
+    user, token = invite_user(
+        session, email="kim@example.test", name="Kim", role="candidate", actor=inviter
+    )
+    accept_invitation(session, token, NEW_PASSWORD)
+    update_user(session, user, role="candidate", is_active=False, actor=admin)
+    assert user.blocked_at is not None
+    with pytest.raises(ValidationError, match="blocked"):
+        issue_invitation(session, user, inviter)
+    assert not user.is_active
+
+
+def test_a_link_issued_before_the_block_no_longer_activates(session, inviter):
+    from core.users import update_user
+
+    admin = make_user(session, role=Role.ADMIN)
+    user, token = invite_user(
+        session, email="lee@example.test", name="Lee", role="candidate", actor=inviter
+    )
+    user.is_active = True  # an admin let the account in, then blocked it
+    update_user(session, user, role="candidate", is_active=False, actor=admin)
+    with pytest.raises(InvitationInvalidError):
+        accept_invitation(session, token, NEW_PASSWORD)
+    assert not user.is_active
+
+
+def test_unblocking_lets_an_administrator_reissue_links(session, inviter):
+    from core.users import update_user
+
+    admin = make_user(session, role=Role.ADMIN)
+    user, token = invite_user(
+        session, email="max@example.test", name="Max", role="candidate", actor=inviter
+    )
+    accept_invitation(session, token, NEW_PASSWORD)
+    update_user(session, user, role="candidate", is_active=False, actor=admin)
+    update_user(session, user, role="candidate", is_active=True, actor=admin)
+    assert user.blocked_at is None and user.is_active
