@@ -36,6 +36,7 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
             "is_active": person.is_active,
             "created_at": person.created_at.isoformat(),
             "last_login_at": person.last_login_at.isoformat() if person.last_login_at else None,
+            "line_manager": person.line_manager.name if person.line_manager else None,
         },
         "actions": [
             {"action": action, "entity": entity, "at": at.isoformat()}
@@ -52,6 +53,11 @@ def erase_person(session: Session, person: User) -> dict[str, int]:
     person.password_hash = f"!erased-{secrets.token_hex(16)}"
     person.is_active = False
     person.blocked_at = utcnow()
+    person.line_manager_id = None
+    # Nobody reports to an erased account any more.
+    session.execute(
+        sa.update(User).where(User.line_manager_id == person.id).values(line_manager_id=None)
+    )
     person.last_login_at = None
     end_all_sessions(person)
     return {"invitations_removed": invitations.rowcount}

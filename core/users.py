@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.audit import record_event
 from core.db import Base, UTCDateTime, utcnow
@@ -63,6 +63,14 @@ class User(Base):
     # Set while an administrator has blocked the account (or it was erased): an invitation
     # can never activate it, unlike an invited account that simply has not signed in yet.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The person's line manager, set by HR (see core.line_managers): the one relationship,
+    # besides the person and HR, that sees and acts on the person's development plans.
+    line_manager_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    line_manager: Mapped[User | None] = relationship(
+        remote_side=[id], foreign_keys=[line_manager_id]
+    )
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('candidate', 'manager', 'hr', 'admin')", name="role_is_known"),

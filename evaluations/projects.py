@@ -543,20 +543,3 @@ def record_view(session: Session, actor: User, project: EvaluationProject, what:
         entity=project,
         after={"project_id": project.id, "role": actor.role},
     )
-
-
-def evaluates_candidate(session: Session, manager_id: int, candidate_id: int) -> bool:
-    """Whether the manager owns or co-evaluates a project the candidate is on (one query)."""
-    candidate_projects = sa.select(ProjectMember.project_id).where(
-        ProjectMember.user_id == candidate_id,
-        ProjectMember.role == ProjectRole.CANDIDATE.value,
-    )
-    co_evaluated = sa.select(ProjectMember.project_id).where(
-        ProjectMember.user_id == manager_id,
-        ProjectMember.role == ProjectRole.CO_EVALUATOR.value,
-    )
-    query = sa.select(EvaluationProject.id).where(
-        EvaluationProject.id.in_(candidate_projects),
-        sa.or_(EvaluationProject.owner_id == manager_id, EvaluationProject.id.in_(co_evaluated)),
-    )
-    return session.scalar(query.limit(1)) is not None

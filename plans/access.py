@@ -1,10 +1,11 @@
 """Who may see and change a development plan: one place, checked on the server for every plan.
 
-The rules take a *relation* predicate that answers "may this actor act for this candidate?".
-It holds for HR and admins (organisation-wide), for the person themself, and for a hiring
-manager who owns or co-evaluates an evaluation project the candidate is on. That check lives in
-``sees_candidate`` and nowhere else, so every plan page, the PDF download and the workflow
-pick it up at once.
+The rules take a *relation* predicate that answers "may this actor act for this person?".
+It holds for the person themself, for their line manager (a relationship only HR sets, see
+``core.line_managers``) and for HR (organisation-wide: read and approve). Evaluating a person
+on a project grants nothing here, and administrators, who keep accounts, do not read plans.
+That check lives in ``sees_candidate`` and nowhere else, so every plan page, the PDF download
+and the workflow pick it up at once.
 """
 
 from __future__ import annotations
@@ -14,33 +15,29 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from core.line_managers import is_line_manager_of
 from core.users import Role, User
-from evaluations.projects import evaluates_candidate
 from plans.models import DevelopmentPlan, PlanStatus
 
 Relation = Callable[[Session, User, int], bool]
 
 
 def sees_candidate(session: Session, actor: User, person_id: int) -> bool:
-    """Whether ``actor`` may act for the candidate ``person_id``.
-
-    HR and admins see everyone; a person sees themself; a hiring manager sees the candidates of
-    the evaluation projects they own or co-evaluate.
-    """
+    """Whether ``actor`` may act for the person ``person_id``: the person, their line manager
+    or HR."""
     if not actor.is_active:
         return False
-    if actor.has_role(Role.HR, Role.ADMIN) or actor.id == person_id:
+    if actor.has_role(Role.HR) or actor.id == person_id:
         return True
-    return actor.has_role(Role.MANAGER) and evaluates_candidate(session, actor.id, person_id)
+    return actor.has_role(Role.MANAGER) and is_line_manager_of(session, actor.id, person_id)
 
 
 class Capacity(enum.StrEnum):
     """In what capacity an actor deals with one plan."""
 
     OWNER = "owner"  # the person the plan is for
-    MANAGER = "manager"  # a hiring manager related to the person
+    MANAGER = "manager"  # the person's line manager
     HR = "hr"  # approves, returns and archives
-    READER = "reader"  # may read (admins)
 
 
 def capacities(
@@ -56,8 +53,6 @@ def capacities(
         held.add(Capacity.MANAGER)
     if actor.has_role(Role.HR):
         held.add(Capacity.HR)
-    if actor.has_role(Role.ADMIN):
-        held.add(Capacity.READER)
     return frozenset(held)
 
 
@@ -71,7 +66,7 @@ def can_view_plan(
 def can_edit_plan(
     session: Session, actor: User, plan: DevelopmentPlan, related: Relation = sees_candidate
 ) -> bool:
-    """Whether ``actor`` may change ``plan`` now: a draft, by its person or a related manager."""
+    """Whether ``actor`` may change ``plan`` now: a draft, by its person or their line manager."""
     held = capacities(session, actor, plan.person_id, related)
     return plan.status == PlanStatus.DRAFT and bool(held & {Capacity.OWNER, Capacity.MANAGER})
 
@@ -79,6 +74,6 @@ def can_edit_plan(
 def can_start_plan(
     session: Session, actor: User, person_id: int, related: Relation = sees_candidate
 ) -> bool:
-    """Whether ``actor`` may start a plan for ``person_id`` (themself, or as a related manager)."""
+    """Whether ``actor`` may start a plan for ``person_id`` (themself, or as their line manager)."""
     held = capacities(session, actor, person_id, related)
     return bool(held & {Capacity.OWNER, Capacity.MANAGER})

@@ -33,7 +33,8 @@ from core.cache import LRUCache, Stamp, side_by_side
 from core.users import Role, User
 from evaluations.levels import latest_evaluator_ratings
 from evaluations.models import EvaluationProject
-from plans.models import DevelopmentPlan, PlanStatus
+from plans.models import DevelopmentPlan
+from plans.services import current_plans
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -167,27 +168,6 @@ def _requirements(
     return result
 
 
-def _current_plans(session: Session, person_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
-    """Per person the version they work with: open, else approved, else the latest (one query)."""
-    if not person_ids:
-        return {}
-    rows = session.execute(
-        sa.select(
-            DevelopmentPlan.person_id,
-            DevelopmentPlan.id,
-            DevelopmentPlan.status,
-            DevelopmentPlan.version_number,
-        ).where(DevelopmentPlan.person_id.in_(person_ids))
-    ).all()
-    rank = {PlanStatus.DRAFT: 0, PlanStatus.PROPOSED: 0, PlanStatus.APPROVED: 1}
-    best: dict[int, tuple[tuple[int, int], int, str]] = {}
-    for person_id, plan_id, status, version in rows:
-        key = (rank.get(PlanStatus(status), 2), -version)
-        if person_id not in best or key < best[person_id][0]:
-            best[person_id] = (key, plan_id, status)
-    return {pid: (plan_id, status) for pid, (_, plan_id, status) in best.items()}
-
-
 def _standings_for(
     session: Session,
     people: Sequence[tuple],
@@ -201,7 +181,7 @@ def _standings_for(
     requirements = _requirements(session, sorted({p[3] for p in people if p[3] is not None}))
     own_levels = latest_self_level_map(session, ids)
     evaluated_rows = latest_evaluator_ratings(session, ids)
-    plans = _current_plans(session, ids) if with_plans else {}
+    plans = current_plans(session, ids) if with_plans else {}
     rows = []
     for person_id, name, email, role_id, role_name, *_ in people:
         own = own_levels[person_id]

@@ -8,6 +8,7 @@ Every change is audited. Only drafts change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -98,6 +99,27 @@ def current_plan_id(session: Session, person_id: int) -> int | None:
         .order_by(rank, DevelopmentPlan.version_number.desc())
         .limit(1)
     )
+
+
+def current_plans(session: Session, person_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """Per person the version they work with: open, else approved, else the latest (one query)."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            DevelopmentPlan.person_id,
+            DevelopmentPlan.id,
+            DevelopmentPlan.status,
+            DevelopmentPlan.version_number,
+        ).where(DevelopmentPlan.person_id.in_(person_ids))
+    ).all()
+    rank = {PlanStatus.DRAFT: 0, PlanStatus.PROPOSED: 0, PlanStatus.APPROVED: 1}
+    best: dict[int, tuple[tuple[int, int], int, str]] = {}
+    for person_id, plan_id, status, version in rows:
+        key = (rank.get(PlanStatus(status), 2), -version)
+        if person_id not in best or key < best[person_id][0]:
+            best[person_id] = (key, plan_id, status)
+    return {pid: (plan_id, status) for pid, (_, plan_id, status) in best.items()}
 
 
 def draft_of(session: Session, person_id: int) -> DevelopmentPlan | None:

@@ -26,6 +26,7 @@ from competencies.models import Framework, RoleProfile
 from competencies.role_profiles import RequirementChoice, set_requirements
 from competencies.services import current_framework, load_framework_tree
 from core.db import utcnow
+from core.line_managers import set_line_manager
 from core.users import Role, User, create_user, get_user_by_email
 
 DEMO_PASSWORD = "proficio-demo"
@@ -62,7 +63,26 @@ def seed_demo_people(session: Session) -> list[tuple[DemoPerson, bool]]:
                 password=DEMO_PASSWORD,
             )
         result.append((person, existing is None))
+    _seed_demo_line_managers(session)
     return result
+
+
+# Each demo candidate reports to the manager who owns a project they are on; manager2 also
+# co-evaluates Alex, which (as for anyone) gives no access to Alex's plans.
+DEMO_LINE_MANAGERS = {
+    "candidate@example.com": "manager@example.com",
+    "candidate2@example.com": "manager2@example.com",
+}
+
+
+def _seed_demo_line_managers(session: Session) -> None:
+    """HR names the demo candidates' line managers, where none is set yet."""
+    hr = get_user_by_email(session, "hr@example.com")
+    for person_email, manager_email in DEMO_LINE_MANAGERS.items():
+        person = get_user_by_email(session, person_email)
+        manager = get_user_by_email(session, manager_email)
+        if hr and person and manager and person.line_manager_id is None:
+            set_line_manager(session, person, manager, actor=hr)
 
 
 def demo_accounts_with_demo_password(session: Session) -> list[str]:

@@ -65,6 +65,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
                 frozenset({Role.MANAGER, Role.HR}),
                 frozenset({"evaluations"}),
             ),
+            NavItem("My team", "people.team", frozenset({Role.MANAGER})),
         ),
     ),
     NavGroup(
@@ -78,6 +79,9 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
                 "hr_plans.overview_page",
                 frozenset({Role.HR}),
                 frozenset({"hr_plans.heatmap"}),
+            ),
+            NavItem(
+                "People", "people.index", frozenset({Role.HR}), frozenset({"people.line_manager"})
             ),
             NavItem(
                 "PDF exports",

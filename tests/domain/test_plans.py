@@ -410,7 +410,8 @@ def test_someone_elses_plan_is_not_found_and_unrelated_managers_see_nothing(sess
                 expected_version=plan.lock_version,
             )
     assert get_plan_for(session, hr, plan.id) is plan
-    assert get_plan_for(session, admin, plan.id) is plan
+    with pytest.raises(NotFoundError):  # administrators keep accounts, not plans
+        get_plan_for(session, admin, plan.id)
     with pytest.raises(NotFoundError):
         start_plan(
             session, manager, person, PlanInput(plan.period_start, plan.period_end, "1", "EUR")
@@ -480,15 +481,17 @@ def test_plan_statuses_are_the_four_of_the_design():
     assert [s.value for s in PlanStatus] == ["draft", "proposed", "approved", "archived"]
 
 
-def test_a_manager_evaluating_the_candidate_sees_their_plan_through_the_project(session, people):
-    """The default relation: owning or co-evaluating a project the candidate is on."""
+def test_evaluating_the_candidate_grants_no_plan_and_the_line_manager_sees_it(session, people):
+    """The default relation is the line manager HR sets; owning or co-evaluating a project
+    the person is on grants nothing (issue 24)."""
+    from core.line_managers import set_line_manager
     from evaluations.models import EvaluationProject, ProjectMember
 
     person, hr = people
     plan = make_plan(session, person)
     owner = make_user(session, role=Role.MANAGER)
     co_evaluator = make_user(session, role=Role.MANAGER)
-    outsider = make_user(session, role=Role.MANAGER)
+    line_manager = make_user(session, role=Role.MANAGER)
     project = EvaluationProject(
         title="Server migration case",
         kind="case",
@@ -506,7 +509,10 @@ def test_a_manager_evaluating_the_candidate_sees_their_plan_through_the_project(
         ]
     )
     session.flush()
-    assert get_plan_for(session, owner, plan.id) is plan
-    assert get_plan_for(session, co_evaluator, plan.id) is plan
+    for evaluator in (owner, co_evaluator, line_manager):
+        with pytest.raises(NotFoundError):
+            get_plan_for(session, evaluator, plan.id)
+    set_line_manager(session, person, line_manager, actor=hr)
+    assert get_plan_for(session, line_manager, plan.id) is plan
     with pytest.raises(NotFoundError):
-        get_plan_for(session, outsider, plan.id)
+        get_plan_for(session, owner, plan.id)

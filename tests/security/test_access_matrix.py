@@ -22,8 +22,11 @@ HR = frozenset({"hr"})
 ADMIN = frozenset({"admin"})
 PROJECT_OWNER = frozenset({"manager"})
 EVALUATORS = frozenset({"manager", "manager2"})
-PLAN_AUTHORS = frozenset({"candidate", "manager", "manager2"})
-PLAN_READERS = PLAN_AUTHORS | EDITORS
+# The owner and their line manager (HR set manager@example.com; manager2 co-evaluates the
+# owner on a project, which grants nothing); HR reads and approves; admins keep accounts only.
+PLAN_AUTHORS = frozenset({"candidate", "manager"})
+PLAN_READERS = PLAN_AUTHORS | HR
+MANAGERS = frozenset({"manager", "manager2"})
 
 # endpoint -> (roles allowed, URL arguments by name of the world's ids)
 TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
@@ -155,10 +158,10 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     # An unknown invitation token gets a 404 with one generic message; people already signed in
     # are sent home instead. Real links are tested in tests/web/test_evaluations.py.
     "invitations.accept": (SIGNED_IN, {"token": "=not-a-real-invitation-token"}),
-    # Development plans: the owner's current draft. The person and the managers evaluating them
-    # (manager owns, manager2 co-evaluates the demo project) work on it; HR and admins read it.
+    # Development plans: the owner's current draft. The person and their line manager work on
+    # it; HR reads and approves it.
     "plans.index": (SIGNED_IN, {}),
-    "plans.new": (PLAN_AUTHORS | CANDIDATES, {}),
+    "plans.new": (PLAN_AUTHORS | MANAGERS | CANDIDATES, {}),
     "plans.detail": (PLAN_READERS, {"plan_id": "plan"}),
     "plans.versions": (PLAN_READERS, {"plan_id": "plan"}),
     "plans.compare": (PLAN_READERS, {"plan_id": "plan"}),
@@ -198,6 +201,10 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "privacy.index": (ADMIN, {}),
     "privacy.export": (ADMIN, {"user_id": "owner_id"}),
     "privacy.erase": (ADMIN, {"user_id": "owner_id"}),
+    # Reporting lines: HR sets line managers; a manager sees who reports to them.
+    "people.index": (HR, {}),
+    "people.line_manager": (HR, {"person_id": "owner_id"}),
+    "people.team": (MANAGERS, {}),
     # Administration.
     "admin.users": (ADMIN, {}),
     "admin.user_edit": (ADMIN, {"user_id": "owner_id"}),

@@ -15,7 +15,7 @@ EXPECTED = {
         *TRAINING,
         "My plan",
     },
-    "manager": {"Home", "Competencies", "Role profiles", "Evaluations", *TRAINING},
+    "manager": {"Home", "Competencies", "Role profiles", "Evaluations", "My team", *TRAINING},
     "hr": {
         "Home",
         "Competencies",
@@ -27,6 +27,7 @@ EXPECTED = {
         "Manage catalogue",
         "Plans",
         "Overview",
+        "People",
         "PDF exports",
     },
     "admin": {
