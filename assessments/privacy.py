@@ -18,9 +18,8 @@ from assessments.models import (
     TargetRoleChoice,
 )
 from competencies.models import Competency, RoleProfile
+from core.privacy import ERASED_TEXT
 from core.users import User
-
-ERASED_TEXT = "[erased]"
 
 
 def _iso(value) -> str | None:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 class AuditEvent(Base):
-    """One recorded change. Rows are only ever inserted, never updated through the app."""
+    """One recorded change. Rows are only ever inserted, and changed only when a person is
+    erased: the event keeps its skeleton with the person replaced by a pseudonym."""
 
     __tablename__ = "audit_events"
 

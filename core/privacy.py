@@ -6,6 +6,8 @@ the web layer puts them together, so no package needs to know about the ones abo
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from typing import Any
 
@@ -15,9 +17,29 @@ from sqlalchemy.orm import Session
 from core.audit import AuditEvent
 from core.db import utcnow
 from core.invitations import Invitation
+from core.login_throttle import LoginAttempt
 from core.users import User, end_all_sessions
 
 ERASED_NAME = "Erased person"
+ERASED_TEXT = "[erased]"
+# Keys of audit values that hold text a person typed (notes, reasons, comments).
+FREE_TEXT_KEYS = frozenset(
+    {
+        "note",
+        "reason",
+        "comment",
+        "text",
+        "summary",
+        "actions",
+        "over_budget_reason",
+        "return_comment",
+        "approval_note",
+        "archive_note",
+        "rating_comment",
+        "url",
+        "file",
+    }
+)
 
 
 def export_person(session: Session, person: User) -> dict[str, Any]:
@@ -46,10 +68,16 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
 
 
 def erase_person(session: Session, person: User) -> dict[str, int]:
-    """Anonymise the account so nobody can recognise or sign in as the person again."""
+    """Anonymise the account so nobody can recognise or sign in as the person again; the
+    audit trail keeps its skeleton with the person replaced by the same pseudonym."""
     invitations = session.execute(sa.delete(Invitation).where(Invitation.user_id == person.id))
-    person.name = f"{ERASED_NAME} #{person.id}"
-    person.email = f"erased-{person.id}@erased.invalid"
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == person.email))
+    name, email = f"{ERASED_NAME} #{person.id}", f"erased-{person.id}@erased.invalid"
+    events = pseudonymise_audit_trail(
+        session, person.id, {person.name: name, person.email: email}, email
+    )
+    person.name = name
+    person.email = email
     person.password_hash = f"!erased-{secrets.token_hex(16)}"
     person.is_active = False
     person.blocked_at = utcnow()
@@ -60,4 +88,53 @@ def erase_person(session: Session, person: User) -> dict[str, int]:
     )
     person.last_login_at = None
     end_all_sessions(person)
-    return {"invitations_removed": invitations.rowcount}
+    return {"invitations_removed": invitations.rowcount, "audit_events_pseudonymised": events}
+
+
+def _replace_identifiers(value: Any, replacements: dict[str, str], *, drop_text: bool) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: ERASED_TEXT
+            if drop_text and key in FREE_TEXT_KEYS and isinstance(item, str) and item
+            else _replace_identifiers(item, replacements, drop_text=drop_text)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_replace_identifiers(item, replacements, drop_text=drop_text) for item in value]
+    if isinstance(value, str):
+        for identifier, pseudonym in replacements.items():
+            value = re.sub(re.escape(identifier), pseudonym, value, flags=re.IGNORECASE)
+        return value
+    return value
+
+
+def pseudonymise_audit_trail(
+    session: Session, person_id: int, replacements: dict[str, str], pseudonymous_email: str
+) -> int:
+    """Replace a person in the audit trail: the e-mail of the events they made, every mention
+    of their identifiers (name, e-mail) in any event's values, and the free text of the events
+    they made. Returns how many events changed."""
+    identifiers = [i for i in replacements if i]
+    mentions = []
+    for identifier in identifiers:
+        # JSON text escapes non-ASCII letters; look for both spellings.
+        for spelling in {identifier, json.dumps(identifier)[1:-1]}:
+            for column in (AuditEvent.before, AuditEvent.after):
+                mentions.append(sa.cast(column, sa.Text).ilike(f"%{_like(spelling)}%", escape="\\"))
+    changed = 0
+    for event in session.scalars(
+        sa.select(AuditEvent).where(sa.or_(AuditEvent.actor_id == person_id, *mentions))
+    ):
+        own = event.actor_id == person_id
+        before = _replace_identifiers(event.before, replacements, drop_text=own)
+        after = _replace_identifiers(event.after, replacements, drop_text=own)
+        if own:
+            event.actor_email = pseudonymous_email
+        if before != event.before or after != event.after or own:
+            event.before, event.after = before, after
+            changed += 1
+    return changed
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 import assessments.privacy
 import core.privacy
+import plans.privacy
 import training.privacy
 from core.audit import AuditEvent, record_event
 from core.db import utcnow
@@ -33,6 +34,7 @@ def export_person_data(session: Session, person: User, actor: User) -> dict[str,
         **core.privacy.export_person(session, person),
         **assessments.privacy.export_person(session, person),
         **training.privacy.export_person(session, person),
+        **plans.privacy.export_person(session, person),
     }
     record_event(
         session,
@@ -55,6 +57,7 @@ def erase_person_data(
     summary: dict[str, int] = {}
     summary.update(assessments.privacy.erase_person(session, person, evidence_root))
     summary.update(training.privacy.erase_person(session, person))
+    summary.update(plans.privacy.erase_person(session, person))
     summary.update(core.privacy.erase_person(session, person))
     session.flush()
     record_event(session, actor=actor, action="privacy.erase", entity=person, after=summary)
