@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,22 @@ def _secret_key(instance_path: Path) -> str:
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    key = secrets.token_hex(32)
     instance_path.mkdir(parents=True, exist_ok=True)
-    # Created with owner-only permissions: the key signs every session cookie.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    # Written whole to an owner-only temporary file, then linked into place: nobody ever
+    # reads a half-written key, and of two processes starting at once the first one wins.
+    fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)
+    return key_file.read_text().strip()
 
 
 def _engine_options(database_url: str) -> dict[str, Any]:
@@ -47,7 +58,10 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
     for prefix in ("postgres://", "postgresql://"):
         if database_url.startswith(prefix):
             database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
-    secure_cookies = os.environ.get("PROFICIO_SECURE_COOKIES", "0") == "1"
+    environment = overrides.get("PROFICIO_ENV") or os.environ.get("PROFICIO_ENV", "development")
+    # Fails closed: production marks cookies Secure unless PROFICIO_SECURE_COOKIES=0 says not.
+    secure_default = "1" if environment == "production" else "0"
+    secure_cookies = os.environ.get("PROFICIO_SECURE_COOKIES", secure_default) == "1"
     config: dict[str, Any] = {
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -58,6 +72,10 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # "Keep me signed in" lasts two weeks unless configured (Flask-Login's default is a year).
+        "REMEMBER_COOKIE_DURATION": timedelta(
+            days=int(os.environ.get("PROFICIO_REMEMBER_DAYS", 14))
+        ),
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "MAX_CONTENT_LENGTH": int(os.environ.get("PROFICIO_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
@@ -66,7 +84,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "EVIDENCE_DIR": os.environ.get("PROFICIO_EVIDENCE_DIR") or None,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
-        "PROFICIO_ENV": os.environ.get("PROFICIO_ENV", "development"),
+        "PROFICIO_ENV": environment,
         "RATELIMIT_STORAGE_URI": os.environ.get(
             "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://")
         ),

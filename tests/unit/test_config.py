@@ -48,3 +48,38 @@ def test_production_refuses_debug_and_weak_keys():
         check_production_safety(good, debug=True)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         check_production_safety({**good, "SECRET_KEY": "change-me"}, debug=False)
+
+
+def test_production_marks_cookies_secure_unless_told_not_to(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROFICIO_SECURE_COOKIES", raising=False)
+    production = build_config(tmp_path, {"PROFICIO_ENV": "production", "SECRET_KEY": "k" * 64})
+    assert production["SESSION_COOKIE_SECURE"] and production["REMEMBER_COOKIE_SECURE"]
+    development = build_config(tmp_path, {"PROFICIO_ENV": "development", "SECRET_KEY": "k" * 64})
+    assert not development["SESSION_COOKIE_SECURE"]
+    monkeypatch.setenv("PROFICIO_SECURE_COOKIES", "0")
+    overridden = build_config(tmp_path, {"PROFICIO_ENV": "production", "SECRET_KEY": "k" * 64})
+    assert not overridden["SESSION_COOKIE_SECURE"]
+
+
+def test_keep_me_signed_in_lasts_two_weeks_by_default(tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    monkeypatch.delenv("PROFICIO_REMEMBER_DAYS", raising=False)
+    assert build_config(tmp_path, {"SECRET_KEY": "k" * 64})["REMEMBER_COOKIE_DURATION"] == (
+        timedelta(days=14)
+    )
+    monkeypatch.setenv("PROFICIO_REMEMBER_DAYS", "3")
+    assert build_config(tmp_path, {"SECRET_KEY": "k" * 64})["REMEMBER_COOKIE_DURATION"] == (
+        timedelta(days=3)
+    )
+
+
+def test_the_generated_key_is_owner_only_and_written_whole(tmp_path, monkeypatch):
+    import stat
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = build_config(tmp_path)["SECRET_KEY"]
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(first) == 64 and build_config(tmp_path)["SECRET_KEY"] == first
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary left behind
