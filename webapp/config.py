@@ -12,7 +12,7 @@ from typing import Any
 DEFAULT_SECRET_NAMES = {"", "dev", "change-me", "secret"}
 
 
-def _secret_key(instance_path: Path) -> str:
+def secret_key(instance_path: Path) -> str:
     """The SECRET_KEY from the environment, else one generated once into the instance folder."""
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
@@ -63,7 +63,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
     secure_default = "1" if environment == "production" else "0"
     secure_cookies = os.environ.get("PROFICIO_SECURE_COOKIES", secure_default) == "1"
     config: dict[str, Any] = {
-        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path),
+        "SECRET_KEY": overrides.get("SECRET_KEY") or secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, SqliteHuey
+from huey.serializer import SignedSerializer
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -34,6 +35,7 @@ from plans.export import (
 )
 from plans.jobs import STALE_AFTER
 from plans.models import ExportJob, JobStatus
+from webapp.config import secret_key
 from webapp.plan_helpers import export_dir, zip_name
 
 log = logging.getLogger(__name__)
@@ -42,14 +44,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _make_huey() -> Huey:
+    # Every message is signed with the installation's secret: whoever can write to the queue
+    # (Redis on the network, the SQLite file on disk) still cannot make the worker unpickle
+    # a message of their own.
+    serializer = SignedSerializer(secret=secret_key(ROOT / "instance"), salt="proficio-jobs")
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         from huey import RedisHuey
 
-        return RedisHuey("proficio", url=redis_url)
+        return RedisHuey("proficio", url=redis_url, serializer=serializer)
     path = Path(os.environ.get("PROFICIO_HUEY_DB") or ROOT / "instance" / "huey.sqlite3")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("proficio", filename=str(path))
+    return SqliteHuey("proficio", filename=str(path), serializer=serializer)
 
 
 huey = _make_huey()
