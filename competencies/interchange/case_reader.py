@@ -7,6 +7,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
+from competencies.interchange.bounded_json import TooDeeplyNestedError, loads_bounded
 from competencies.interchange.case import (
     AREA_TYPE,
     CATEGORY_KEYWORD,
@@ -77,7 +78,10 @@ def parse_case(content: bytes, filename: str = "framework.json") -> ImportPrevie
         problems.append(problem or "The file cannot be read.")
         return preview
     try:
-        package = json.loads(text)
+        package = loads_bounded(text)
+    except TooDeeplyNestedError as error:
+        problems.append(str(error))
+        return preview
     except json.JSONDecodeError as error:
         ending = "ends too early" if error.pos >= len(text.rstrip()) else "breaks off"
         problems.append(

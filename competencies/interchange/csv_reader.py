@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from competencies.interchange.bounded_json import TooDeeplyNestedError, loads_bounded
 from competencies.interchange.common import CSV, ImportPreview, decode_upload
 from competencies.interchange.csv import (
     ALIASES,
@@ -139,7 +140,10 @@ def _scale(row: _Row, problems: list[str], notes: list[str]) -> tuple[str, list[
         notes.append("The scale has no configuration: no level is marked default or proficient.")
         return scale_name, levels
     try:
-        config = json.loads(raw)
+        config = loads_bounded(raw)
+    except TooDeeplyNestedError as error:
+        problems.append(f"Line {row.line}: {error}")
+        return scale_name, levels
     except json.JSONDecodeError as error:
         problems.append(
             f"Line {row.line}: the scale configuration is not valid JSON ({error.msg})."

@@ -87,3 +87,13 @@ def test_importing_a_new_version_while_a_draft_is_open_is_refused_in_the_preview
     page = hr_client.get(response.headers["Location"])
     assert page.status_code == 422
     assert "already has a draft" in page.get_data(as_text=True)
+
+
+def test_a_deeply_nested_json_upload_is_refused_with_a_message(hr_client, db_session):
+    """Issue 24: nesting deep enough to exhaust the parser's recursion was a 500."""
+    before = db_session.scalar(sa.select(sa.func.count(Framework.id)))
+    nested = b'{"CFDocument": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = _upload(hr_client, nested, "deep.json", "case")
+    assert response.status_code == 422
+    assert "nests deeper than" in response.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count(Framework.id))) == before
