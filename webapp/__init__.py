@@ -16,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(build_config(Path(app.instance_path), config))
     check_production_safety(app.config, app.debug)
     register_models()
+    register_proxies(app)
     register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
@@ -36,6 +37,16 @@ def register_models() -> None:
     import evaluations.models  # noqa: F401
     import plans.models  # noqa: F401
     import training.models  # noqa: F401
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address, scheme and host
+    from their X-Forwarded headers (rate limits and sign-in lockouts key on the address)."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_url_converters(app: Flask) -> None:

@@ -89,6 +89,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
             "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://")
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. Zero
+        # (the default) ignores those headers: a client could write anything in them.
+        "TRUSTED_PROXIES": int(os.environ.get("PROFICIO_TRUSTED_PROXIES", 0)),
         "AUDIT_RETENTION_DAYS": int(os.environ.get("PROFICIO_AUDIT_RETENTION_DAYS", 730)),
         # Where `recommender train` writes the model and the app reads it (shared storage
         # when several app servers run); unset means <instance folder>/recommender.

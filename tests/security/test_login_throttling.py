@@ -123,3 +123,45 @@ def test_every_view_limit_goes_through_rate_limited():
         if "limiter.limit(" in path.read_text() and path.name != "extensions.py"
     ]
     assert bare == []
+
+
+def _app_behind(hops: int):
+    from flask import request
+
+    from tests.conftest import TEST_SECRET_KEY
+    from webapp import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "TRUSTED_PROXIES": hops,
+        }
+    )
+    app.add_url_rule("/test-whoami", "test_whoami", lambda: request.remote_addr or "")
+    return app
+
+
+def test_behind_a_trusted_proxy_the_clients_address_counts():
+    """Issue 24: behind the documented reverse proxy every failure counted for one address."""
+    client = _app_behind(1).test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    answer = client.get("/test-whoami", headers=forwarded, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert answer.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored():
+    client = _app_behind(0).test_client()
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}
+    answer = client.get(
+        "/test-whoami", headers=spoofed, environ_base={"REMOTE_ADDR": "198.51.100.4"}
+    )
+    assert answer.get_data(as_text=True) == "198.51.100.4"
+
+
+def test_only_as_many_hops_as_configured_are_trusted():
+    client = _app_behind(1).test_client()
+    chain = {"X-Forwarded-For": "6.6.6.6, 203.0.113.9"}  # the client wrote the first one
+    answer = client.get("/test-whoami", headers=chain, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert answer.get_data(as_text=True) == "203.0.113.9"
