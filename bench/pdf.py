@@ -51,13 +51,11 @@ def build_database(database_url: str, people: int, *, quiet: bool) -> list[int]:
     import flask_migrate
     import sqlalchemy as sa
 
-    from assessments.services import (
-        RatingInput,
-        choose_target_role,
-        save_answers,
-        start_self_assessment,
-        submit_assessment,
-    )
+    from assessments.answers import save_answers
+    from assessments.ratings import RatingInput
+    from assessments.rounds import start_self_assessment
+    from assessments.submission import submit_assessment
+    from assessments.target_roles import choose_target_role
     from competencies.models import Competency, RoleProfile
     from competencies.services import seed_default_framework
     from core.users import Role, create_user

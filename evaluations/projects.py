@@ -13,8 +13,8 @@ Who may do what (checked here, for every object, whatever the page):
 | anyone else, admins too | nothing: the project does not exist for them (404) |
 
 Rating sheets are ``Assessment`` rows of kind ``project``; saving, submitting and correcting
-them go through ``assessments.services`` so that there is one set of rules for all
-assessments. Services add and flush, never commit, and audit every change.
+them go through ``assessments.answers`` and ``assessments.submission`` so that there is one
+set of rules for all assessments. Services add and flush, never commit, and audit every change.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Evaluators' rating sheets in a project: opening one, finding one, the state of every sheet,
 and a manager's overview of the work still to do. Saving, submitting and correcting go
-through ``assessments.services`` like every assessment."""
+through ``assessments.answers`` and ``assessments.submission`` like every assessment."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from assessments.access import can_view_assessment
 from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
-from assessments.services import can_view_assessment
 from competencies.models import RoleProfile
 from core.audit import record_event
 from core.errors import NotFoundError, PermissionDeniedError

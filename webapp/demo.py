@@ -10,15 +10,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assessments.answers import save_answers
 from assessments.credentials import add_certification, add_qualification
 from assessments.models import Assessment, AssessmentKind
-from assessments.services import (
-    RatingInput,
-    choose_target_role,
-    save_answers,
-    start_self_assessment,
-    submit_assessment,
-)
+from assessments.ratings import RatingInput
+from assessments.rounds import start_self_assessment
+from assessments.submission import submit_assessment
+from assessments.target_roles import choose_target_role
 from competencies.competency_editing import competency_input, update_competency
 from competencies.drafts import create_draft
 from competencies.editing import update_framework_details
@@ -490,7 +488,7 @@ def _demo_sheet(
     levels: dict[int, int | None],
     notes: dict[int, tuple[str, str]],
 ):
-    from assessments.services import EvidenceInput
+    from assessments.evidence import EvidenceInput
     from evaluations.sheets import start_sheet
 
     sheet = start_sheet(session, project, evaluator, candidate.id)
@@ -513,7 +511,7 @@ def seed_demo_evaluations(session: Session, today: date | None = None) -> list[s
     co-evaluator, all sheets submitted and results released (with a two-level disagreement,
     a blind spot and a correction); one owned by manager2@ with candidate2@, still in
     progress. Idempotent: a project whose title exists is left alone."""
-    from assessments.services import correct_submitted_rating
+    from assessments.submission import correct_submitted_rating
     from evaluations.models import EvaluationProject
     from evaluations.people import add_candidate, add_co_evaluator
     from evaluations.projects import ProjectInput, create_project, release_results

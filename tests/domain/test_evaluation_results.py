@@ -5,13 +5,10 @@ from dataclasses import fields
 import pytest
 import sqlalchemy as sa
 
+from assessments.answers import save_answers
+from assessments.ratings import RatingInput
 from assessments.scoring import Perception, RankCriterion
-from assessments.services import (
-    RatingInput,
-    correct_submitted_rating,
-    save_answers,
-    submit_assessment,
-)
+from assessments.submission import correct_submitted_rating, submit_assessment
 from competencies.services import seed_default_framework
 from core.users import Role
 from evaluations.projects import get_project_for

@@ -6,16 +6,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from assessments.access import AssessmentLockedError, can_edit_assessment, can_view_assessment
+from assessments.answers import save_answers
 from assessments.models import Assessment, Rating
-from assessments.services import (
-    AssessmentLockedError,
-    RatingInput,
-    can_edit_assessment,
-    can_view_assessment,
-    correct_submitted_rating,
-    save_answers,
-    submit_assessment,
-)
+from assessments.ratings import RatingInput
+from assessments.submission import correct_submitted_rating, submit_assessment
 from competencies.models import RoleProfile
 from competencies.services import seed_default_framework
 from core.audit import AuditEvent

@@ -94,9 +94,11 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     """Create the app, its database and every object the route tests need."""
     import flask_migrate
 
+    from assessments.answers import save_answers
+    from assessments.evidence import EvidenceInput
     from assessments.evidence_files import EvidenceStore
     from assessments.models import Assessment, Evidence
-    from assessments.services import EvidenceInput, save_answers, start_self_assessment
+    from assessments.rounds import start_self_assessment
     from competencies.models import Area, Competency, Framework, RoleProfile
     from competencies.services import current_framework, seed_default_framework
     from core.users import get_user_by_email

@@ -321,7 +321,7 @@ def _shown_trainings(html, db_session):
 def test_recommendations_aim_at_the_target_role_the_person_chose(
     candidate_client, alex, db_session
 ):
-    from assessments.services import choose_target_role
+    from assessments.target_roles import choose_target_role
     from competencies.models import RoleProfile
 
     default = candidate_client.get("/training/recommendations").text

@@ -16,20 +16,12 @@ from flask import (
 )
 from flask_login import current_user
 
+from assessments.access import AssessmentLockedError, StaleAssessmentError, can_edit_assessment
+from assessments.answers import save_answers
+from assessments.evidence import EvidenceInput, remove_evidence
 from assessments.models import Assessment, EvidenceKind
-from assessments.services import (
-    AssessmentLockedError,
-    EvidenceInput,
-    RatingInput,
-    StaleAssessmentError,
-    answerable_competencies,
-    can_edit_assessment,
-    correct_submitted_rating,
-    missing_answers,
-    remove_evidence,
-    save_answers,
-    submit_assessment,
-)
+from assessments.ratings import RatingInput, answerable_competencies
+from assessments.submission import correct_submitted_rating, missing_answers, submit_assessment
 from competencies.models import Framework, RoleProfile
 from competencies.services import load_framework_tree
 from core.errors import ConflictError, ValidationError
