@@ -62,8 +62,8 @@ def build_database(database_url: str, people: int, *, quiet: bool) -> list[int]:
     from plans.goals import add_goals_from_gaps, link_training, remove_goal
     from plans.models import DevelopmentPlan
     from plans.services import PlanInput, start_plan
+    from training.catalogue import seed_catalogue
     from training.models import Training
-    from training.services import seed_catalogue
     from webapp import create_app
     from webapp.extensions import db
 

@@ -21,8 +21,9 @@ from plans import builder
 from plans.access import Relation, sees_candidate
 from plans.models import DevelopmentPlan, GoalStatus, PlanGoal, PlanGoalTraining
 from plans.services import check_editable, flush_versioned, touch
+from training.catalogue import get_training
+from training.enrollments import plan_training
 from training.models import Enrollment, EnrollmentStatus
-from training.services import get_training, plan_training
 
 TRAINING_SOURCES = ("recommendation", "catalogue", "enrollment")
 

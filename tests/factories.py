@@ -177,7 +177,7 @@ def make_training(session: Session, **overrides):
     Needs the default framework in the database (competency codes become uuids).
     """
     from competencies.services import stable_uuid
-    from training.services import TrainingInput, create_training
+    from training.catalogue import TrainingInput, create_training
 
     n = next(_counter)
     weights = overrides.pop("weights", {"DEL-01": 1.0})
@@ -205,7 +205,7 @@ def make_training(session: Session, **overrides):
 def observe_levels(session: Session, user: User, levels: dict[str, int], at, kind="self"):
     """Record levels of ``user`` as the recommender's level observations at ``at``."""
     from training.models import LevelObservation
-    from training.services import subject_key_for
+    from training.observations import subject_key_for
 
     for code, level in levels.items():
         session.add(

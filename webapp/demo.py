@@ -331,7 +331,7 @@ class DemoTrainingReport:
 
 def _demo_observations(session: Session, person: User, levels: dict[str, int], at) -> None:
     from training.models import LevelObservation
-    from training.services import subject_key_for
+    from training.observations import subject_key_for
 
     for code, level in levels.items():
         session.add(
@@ -356,6 +356,8 @@ def seed_demo_training(session: Session, *, model_dir, key: bytes) -> DemoTraini
     import sqlalchemy as sa
 
     from competencies.services import read_default_framework_data
+    from training.catalogue import seed_catalogue
+    from training.enrollments import change_enrollment_status, plan_training
     from training.history import (
         TooLittleHistoryError,
         catalogue_arrays,
@@ -364,7 +366,6 @@ def seed_demo_training(session: Session, *, model_dir, key: bytes) -> DemoTraini
         train_and_save,
     )
     from training.models import Enrollment, HistoryEnrollment, Training
-    from training.services import change_enrollment_status, plan_training, seed_catalogue
     from training.synthetic import generate_world, roles_from_framework
 
     added, _ = seed_catalogue(session)
@@ -430,7 +431,7 @@ def seed_demo_training(session: Session, *, model_dir, key: bytes) -> DemoTraini
             levels["DEL-01"] += 1
             _demo_observations(session, person, levels, now - timedelta(days=30))
     session.flush()
-    from training.services import refresh_outcomes
+    from training.enrollment_outcomes import refresh_outcomes
 
     refresh_outcomes(session)
     try:

@@ -22,7 +22,7 @@ from tests.factories import (
     make_user,
     target,
 )
-from training.services import change_enrollment_status
+from training.enrollments import change_enrollment_status
 
 
 @pytest.fixture()

@@ -33,8 +33,8 @@ from tests.factories import (
     make_user,
     target,
 )
+from training.enrollments import change_enrollment_status, plan_training
 from training.models import Enrollment, EnrollmentStatus
-from training.services import change_enrollment_status, plan_training
 
 
 @pytest.fixture()

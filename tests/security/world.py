@@ -104,8 +104,9 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     from core.users import get_user_by_email
     from evaluations.models import EvaluationProject
     from plans.models import DevelopmentPlan, ExportJob, PlanGoal, PlanGoalTraining
+    from training.catalogue import seed_catalogue
+    from training.enrollments import plan_training
     from training.models import Training
-    from training.services import plan_training, seed_catalogue
     from webapp import create_app
     from webapp.demo import (
         seed_demo_assessments,

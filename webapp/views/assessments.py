@@ -34,7 +34,8 @@ from competencies.models import Area, Framework
 from competencies.services import load_framework_tree
 from core.errors import ValidationError
 from core.users import Role
-from training.services import record_assessment_levels, refresh_outcomes
+from training.enrollment_outcomes import refresh_outcomes
+from training.observations import record_assessment_levels
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.assessments import (

@@ -25,8 +25,8 @@ from plans.goals import (
 )
 from plans.models import DevelopmentPlan, PlanGoal
 from plans.services import draft_of, plan_totals
+from training.catalogue import CatalogueFilter, get_training, list_trainings
 from training.models import Training
-from training.services import CatalogueFilter, get_training, list_trainings
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
 from webapp.forms.plans import (

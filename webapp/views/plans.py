@@ -30,7 +30,7 @@ from plans.services import (
     update_plan,
 )
 from plans.workflow import Action, check_action
-from training.services import role_profiles
+from training.standings import role_profiles
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
 from webapp.forms.plans import (
