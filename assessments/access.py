@@ -1,7 +1,7 @@
 """Who may see and write an assessment, and the guards every write goes through.
 
 Access rules for any assessment live in ``can_view_assessment`` / ``can_edit_assessment``
-only; the project side (who is in which project) is in ``evaluations.projects``.
+only; the project side (who is in which project) is in ``evaluations.project_access``.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from core.audit import record_event
 from core.errors import NotFoundError, PermissionDeniedError
 from core.users import User
 from evaluations.models import EvaluationProject, ProjectRole
-from evaluations.projects import (
+from evaluations.project_access import (
     NOT_FOUND,
     can_rate_in_project,
     can_view_project,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from core.users import Role, User
-from evaluations.projects import evaluates_candidate
+from evaluations.project_access import evaluates_candidate
 from plans.models import DevelopmentPlan, PlanStatus
 
 Relation = Callable[[Session, User, int], bool]

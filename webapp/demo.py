@@ -515,7 +515,8 @@ def seed_demo_evaluations(session: Session, today: date | None = None) -> list[s
     from assessments.submission import correct_submitted_rating
     from evaluations.models import EvaluationProject
     from evaluations.people import add_candidate, add_co_evaluator
-    from evaluations.projects import ProjectInput, create_project, release_results
+    from evaluations.projects import ProjectInput, create_project
+    from evaluations.release import release_results
 
     framework = current_framework(session)
     people = {p.email: get_user_by_email(session, p.email) for p in DEMO_PEOPLE}

@@ -11,7 +11,7 @@ from assessments.scoring import Perception, RankCriterion
 from assessments.submission import correct_submitted_rating, submit_assessment
 from competencies.services import seed_default_framework
 from core.users import Role
-from evaluations.projects import get_project_for
+from evaluations.project_access import get_project_for
 from evaluations.results import build_project_results, corrections_for, released_view
 from evaluations.sheets import start_sheet
 from tests.factories import competencies_by_code, make_project, make_self_round, make_user

@@ -18,18 +18,16 @@ from core.errors import ConflictError, NotFoundError, PermissionDeniedError, Val
 from core.users import Role
 from evaluations.models import EvaluationProject, ProjectRole
 from evaluations.people import add_candidate, add_co_evaluator, invite_candidate, remove_member
+from evaluations.project_access import get_project_for, list_projects_for
 from evaluations.projects import (
     ProjectInput,
     StaleProjectError,
     create_project,
-    get_project_for,
-    get_released_project_for_candidate,
-    list_projects_for,
     parse_technologies,
-    release_results,
     set_archived,
     update_project,
 )
+from evaluations.release import get_released_project_for_candidate, release_results
 from evaluations.sheets import get_project_sheet_for, sheet_states, start_sheet
 from person_profile.build import build_person_profile
 from tests.factories import competencies_by_code, make_project, make_user

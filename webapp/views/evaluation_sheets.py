@@ -27,7 +27,7 @@ from competencies.services import load_framework_tree
 from core.errors import ConflictError, ValidationError
 from core.users import Role
 from evaluations.models import EvaluationProject
-from evaluations.projects import can_rate_in_project
+from evaluations.project_access import can_rate_in_project
 from evaluations.sheets import get_project_sheet_for, get_sheet, start_sheet
 from webapp.auth import roles_required
 from webapp.extensions import db
