@@ -59,7 +59,8 @@ def build_database(database_url: str, people: int, *, quiet: bool) -> list[int]:
     from competencies.models import Competency, RoleProfile
     from competencies.services import seed_default_framework
     from core.users import Role, create_user
-    from plans.goals import add_goals_from_gaps, link_training, remove_goal
+    from plans.goal_trainings import link_training
+    from plans.goals import add_goals_from_gaps, remove_goal
     from plans.models import DevelopmentPlan
     from plans.services import PlanInput, start_plan
     from training.catalogue import seed_catalogue

@@ -297,7 +297,8 @@ def plan_session(plan) -> Session:
 def approved_plan(session: Session, person: User, hr: User, *, trainings=(), **overrides):
     """A plan with one Planning goal (and ``trainings`` linked to it), proposed and approved."""
     from plans import workflow
-    from plans.goals import add_goal, link_training
+    from plans.goal_trainings import link_training
+    from plans.goals import add_goal
 
     plan = make_plan(session, person, **overrides)
     goal = add_goal(session, person, plan, goal_input(plan), expected_version=plan.lock_version)

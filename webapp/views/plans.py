@@ -17,7 +17,7 @@ from plans import workflow
 from plans.access import Capacity, can_start_plan, capacities, sees_candidate
 from plans.builder import plan_value_problems
 from plans.document import document_from, file_name_for
-from plans.goals import gap_items, profile_for
+from plans.gaps import gap_items, profile_for
 from plans.models import DevelopmentPlan
 from plans.services import (
     PlanInput,
