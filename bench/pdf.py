@@ -51,21 +51,20 @@ def build_database(database_url: str, people: int, *, quiet: bool) -> list[int]:
     import flask_migrate
     import sqlalchemy as sa
 
-    from assessments.services import (
-        RatingInput,
-        choose_target_role,
-        save_answers,
-        start_self_assessment,
-        submit_assessment,
-    )
+    from assessments.answers import save_answers
+    from assessments.ratings import RatingInput
+    from assessments.rounds import start_self_assessment
+    from assessments.submission import submit_assessment
+    from assessments.target_roles import choose_target_role
     from competencies.models import Competency, RoleProfile
     from competencies.services import seed_default_framework
     from core.users import Role, create_user
-    from plans.goals import add_goals_from_gaps, link_training, remove_goal
+    from plans.goal_trainings import link_training
+    from plans.goals import add_goals_from_gaps, remove_goal
     from plans.models import DevelopmentPlan
     from plans.services import PlanInput, start_plan
+    from training.catalogue import seed_catalogue
     from training.models import Training
-    from training.services import seed_catalogue
     from webapp import create_app
     from webapp.extensions import db
 

@@ -65,6 +65,19 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict,
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def _apply_audited(
+    session: Session, actor: User | None, row: Framework | Area, values: dict[str, Any], action: str
+) -> None:
+    """Set ``values`` on a draft's row, move its lock version, and audit what really changed."""
+    before, after = changed_fields({k: getattr(row, k) for k in values}, values)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.lock_version += 1
+    session.flush()
+    if after:
+        record_event(session, actor=actor, action=action, entity=row, before=before, after=after)
+
+
 # --- the framework's own fields and its scale ---------------------------------------------
 
 
@@ -110,20 +123,7 @@ def update_framework_details(
         problems.append(f"Another version is already labelled {values['version_label']}.")
     if problems:
         raise ValidationError("The draft's details could not be saved.", problems=problems)
-    before, after = changed_fields({k: getattr(draft, k) for k in values}, values)
-    for key, value in values.items():
-        setattr(draft, key, value)
-    draft.lock_version += 1
-    session.flush()
-    if after:
-        record_event(
-            session,
-            actor=actor,
-            action="framework.update",
-            entity=draft,
-            before=before,
-            after=after,
-        )
+    _apply_audited(session, actor, draft, values, "framework.update")
     return draft
 
 
@@ -276,20 +276,7 @@ def update_area(
     problems += text_problem("the description", values["description"], MAX_TEXT)
     if problems:
         raise ValidationError("The area could not be saved.", problems=problems)
-    before, after = changed_fields({k: getattr(area, k) for k in values}, values)
-    for key, value in values.items():
-        setattr(area, key, value)
-    area.lock_version += 1
-    session.flush()
-    if after:
-        record_event(
-            session,
-            actor=actor,
-            action="framework.area.update",
-            entity=area,
-            before=before,
-            after=after,
-        )
+    _apply_audited(session, actor, area, values, "framework.area.update")
     return area
 
 

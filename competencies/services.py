@@ -26,8 +26,8 @@ from competencies.spec import (
     RoleProfileSpec,
     ScaleLevelSpec,
     framework_from_spec,
-    validate_spec,
 )
+from competencies.spec_checks import validate_spec
 from core.audit import record_event
 from core.db import utcnow
 from core.errors import ValidationError

@@ -13,7 +13,7 @@ from core.errors import ConflictError, NotFoundError, ValidationError
 from core.invitations import invite_user, issue_invitation
 from core.users import Role, User, get_user_by_email, normalise_email
 from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
-from evaluations.projects import require_open, require_owner
+from evaluations.project_access import require_open, require_owner
 
 
 def _add_member(

@@ -20,7 +20,7 @@ from assessments.models import Assessment, AssessmentKind
 from assessments.stamps import assessment_stamp_parts
 from core.cache import LRUCache, Stamp, StampReading
 from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
-from evaluations.projects import ProjectPerson, load_members
+from evaluations.project_access import ProjectPerson, load_members
 from evaluations.results import ProjectResults, build_project_results
 
 MAX_PROJECTS = 256

@@ -1,6 +1,6 @@
 """Evaluators' rating sheets in a project: opening one, finding one, the state of every sheet,
 and a manager's overview of the work still to do. Saving, submitting and correcting go
-through ``assessments.services`` like every assessment."""
+through ``assessments.answers`` and ``assessments.submission`` like every assessment."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from assessments.access import can_view_assessment
 from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
-from assessments.services import can_view_assessment
 from competencies.models import RoleProfile
 from core.audit import record_event
 from core.errors import NotFoundError, PermissionDeniedError
 from core.users import User
 from evaluations.models import EvaluationProject, ProjectRole
-from evaluations.projects import (
+from evaluations.project_access import (
     NOT_FOUND,
     can_rate_in_project,
     can_view_project,

@@ -15,7 +15,7 @@ from core.errors import NotFoundError
 from person_profile.build import PersonProfile
 from plans.builder import BudgetTotals
 from plans.charts import Series, radar_chart_svg
-from plans.goals import profile_for
+from plans.gaps import profile_for
 from plans.models import DevelopmentPlan, GoalPriority, GoalStatus, PlanStatus
 from plans.services import load_plan, plan_totals
 from training.formatting import format_hours, format_money

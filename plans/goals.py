@@ -1,4 +1,4 @@
-"""Goals of a draft plan and the trainings linked to them: from the gaps, by hand, checked.
+"""Goals of a draft plan: added from the gaps or by hand, changed, removed, all checked.
 
 Services add and flush and never commit; every change is audited and bumps the plan's lock
 version, so a stale save elsewhere is caught.
@@ -9,110 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from competencies.models import Area, Competency, LevelDescriptor, RoleRequirement, ScaleLevel
 from core.audit import record_event
-from core.errors import ConflictError, NotFoundError, ValidationError
+from core.errors import NotFoundError, ValidationError
 from core.users import User
-from person_profile.build import PersonProfile, build_person_profile
 from plans import builder
 from plans.access import Relation, sees_candidate
-from plans.models import DevelopmentPlan, GoalStatus, PlanGoal, PlanGoalTraining
+from plans.gaps import gap_items, level_indicators, max_level_of, profile_for, role_competencies
+from plans.models import DevelopmentPlan, GoalStatus, PlanGoal
 from plans.services import check_editable, flush_versioned, touch
-from training.models import Enrollment, EnrollmentStatus
-from training.services import get_training, plan_training
-
-TRAINING_SOURCES = ("recommendation", "catalogue", "enrollment")
-
-# ---------------------------------------------------------------- competencies and gaps
-
-
-@dataclass(frozen=True)
-class RoleCompetency:
-    """A competency a goal may aim at, with what the plan's role asks of it."""
-
-    uuid: str
-    code: str
-    name: str
-    area: str
-    requirement: str | None
-    target: int | None
-
-
-def role_competencies(session: Session, plan: DevelopmentPlan) -> list[RoleCompetency]:
-    """Every competency of the plan role's framework, required ones first (one query)."""
-    rows = session.execute(
-        sa.select(Competency, Area.name, RoleRequirement)
-        .join(Area, Area.id == Competency.area_id)
-        .outerjoin(
-            RoleRequirement,
-            sa.and_(
-                RoleRequirement.competency_id == Competency.id,
-                RoleRequirement.role_profile_id == plan.role_profile_id,
-            ),
-        )
-        .where(Competency.framework_id == plan.role_profile.framework_id)
-        .order_by(Area.position, Competency.position)
-    ).all()
-    result = [
-        RoleCompetency(
-            c.uuid,
-            c.code,
-            c.name,
-            area,
-            req.requirement if req else None,
-            req.target_level if req else None,
-        )
-        for c, area, req in rows
-    ]
-    return sorted(result, key=lambda r: {"must": 0, "can": 1}.get(r.requirement or "", 2))
-
-
-def max_level_of(session: Session, plan: DevelopmentPlan) -> int:
-    """The top level of the scale of the plan role's framework (5 by default)."""
-    top = session.scalar(
-        sa.select(sa.func.max(ScaleLevel.value)).where(
-            ScaleLevel.framework_id == plan.role_profile.framework_id
-        )
-    )
-    return int(top) if top else 5
-
-
-def profile_for(session: Session, plan: DevelopmentPlan) -> PersonProfile:
-    """The person's profile against the plan's target role (live, as of today)."""
-    return build_person_profile(session, plan.person_id, role_profile_id=plan.role_profile_id)
-
-
-def gap_items(profile: PersonProfile) -> list[builder.GapItem]:
-    """The profile's rows as the builder's plain gap items."""
-    return [
-        builder.GapItem(
-            uuid=row.uuid,
-            code=row.code,
-            name=row.name,
-            requirement=row.requirement,
-            level=row.level,
-            target=row.target,
-            gap=row.gap,
-            position=row.position,
-        )
-        for row in profile.rows
-    ]
-
-
-def level_indicators(session: Session, framework_id: int) -> dict[tuple[str, int], str]:
-    """The behavioural indicator per (competency uuid, level) of a framework (one query)."""
-    rows = session.execute(
-        sa.select(Competency.uuid, LevelDescriptor.level, LevelDescriptor.description)
-        .join(LevelDescriptor, LevelDescriptor.competency_id == Competency.id)
-        .where(Competency.framework_id == framework_id)
-    )
-    return {(uuid, level): text for uuid, level, text in rows}
-
-
-# ---------------------------------------------------------------- goals
 
 
 @dataclass
@@ -157,7 +63,8 @@ def _check_goal_input(session: Session, plan: DevelopmentPlan, data: GoalInput) 
         raise ValidationError("The goal could not be saved.", problems=problems)
 
 
-def _goal(plan: DevelopmentPlan, goal_id: int) -> PlanGoal:
+def goal_of(plan: DevelopmentPlan, goal_id: int) -> PlanGoal:
+    """The plan's goal with that id; NotFoundError when the goal is not part of it."""
     goal = next((g for g in plan.goals if g.id == goal_id), None)
     if goal is None:
         raise NotFoundError("This goal is not part of the plan.")
@@ -219,7 +126,7 @@ def update_goal(
 ) -> PlanGoal:
     """Change a goal's levels, priority, due date, actions or status (not its competency)."""
     check_editable(session, actor, plan, expected_version, related)
-    goal = _goal(plan, goal_id)
+    goal = goal_of(plan, goal_id)
     _check_goal_input(session, plan, data)
     before = goal_fields(goal)
     goal.from_level = data.from_level
@@ -252,7 +159,7 @@ def remove_goal(
 ) -> None:
     """Remove a goal and its training links from a draft (the enrollments stay the person's)."""
     check_editable(session, actor, plan, expected_version, related)
-    goal = _goal(plan, goal_id)
+    goal = goal_of(plan, goal_id)
     before = goal_fields(goal) | {"trainings": [t.title for t in goal.trainings]}
     record_event(session, actor=actor, action="plan.goal.remove", entity=goal, before=before)
     plan.goals.remove(goal)
@@ -309,111 +216,3 @@ def add_goals_from_gaps(
             after={"goals": [goal_fields(g) for g in added]},
         )
     return added
-
-
-# ---------------------------------------------------------------- trainings
-
-
-def link_fields(link: PlanGoalTraining) -> dict[str, object]:
-    """A training link as audit values."""
-    return {
-        "goal_id": link.goal_id,
-        "training_id": link.training_id,
-        "enrollment_id": link.enrollment_id,
-        "title": link.title,
-        "hours": str(link.hours),
-        "cost": str(link.cost),
-        "currency": link.currency,
-        "source": link.source,
-    }
-
-
-def _enrollment_for(
-    session: Session, actor: User, plan: DevelopmentPlan, training_id: int
-) -> Enrollment:
-    """The person's enrollment to link: an open or completed one, else a new planned one."""
-    existing = session.scalar(
-        sa.select(Enrollment)
-        .where(
-            Enrollment.person_id == plan.person_id,
-            Enrollment.training_id == training_id,
-            Enrollment.status != EnrollmentStatus.DROPPED.value,
-        )
-        .order_by(Enrollment.planned_at.desc(), Enrollment.id.desc())
-        .limit(1)
-    )
-    if existing is not None:
-        return existing
-    training = get_training(session, training_id)
-    return plan_training(session, plan.person, training, planned_for=None, actor=actor)
-
-
-def link_training(
-    session: Session,
-    actor: User,
-    plan: DevelopmentPlan,
-    goal_id: int,
-    training_id: int,
-    *,
-    source: str,
-    reason: str = "",
-    expected_version: int | None,
-    related: Relation = sees_candidate,
-) -> PlanGoalTraining:
-    """Link a training to a goal of a draft through the person's enrollment (made if needed)."""
-    check_editable(session, actor, plan, expected_version, related)
-    goal = _goal(plan, goal_id)
-    if source not in TRAINING_SOURCES:
-        raise ValidationError("Unknown source of the training.")
-    if any(t.training_id == training_id for t in goal.trainings):
-        raise ConflictError(f"This training is already linked to the goal {goal.competency_name}.")
-    if len(goal.trainings) >= builder.MAX_TRAININGS_PER_GOAL:
-        raise ValidationError(
-            f"A goal takes at most {builder.MAX_TRAININGS_PER_GOAL} trainings; remove one first."
-        )
-    training = get_training(session, training_id, include_inactive=True)
-    enrollment = _enrollment_for(session, actor, plan, training.id)
-    link = PlanGoalTraining(
-        enrollment_id=enrollment.id,
-        training_id=training.id,
-        title=training.title,
-        provider=training.provider,
-        hours=training.hours,
-        cost=training.cost,
-        currency=training.currency,
-        source=source,
-        reason=reason.replace("\x00", "")[: builder.REASON_MAX],
-    )
-    link.enrollment = enrollment
-    goal.trainings.append(link)
-    touch(plan)
-    flush_versioned(session)
-    record_event(
-        session, actor=actor, action="plan.training.link", entity=link, after=link_fields(link)
-    )
-    return link
-
-
-def unlink_training(
-    session: Session,
-    actor: User,
-    plan: DevelopmentPlan,
-    goal_id: int,
-    link_id: int,
-    *,
-    expected_version: int | None,
-    related: Relation = sees_candidate,
-) -> PlanGoalTraining:
-    """Take a training off a goal; the person's enrollment itself stays as it is."""
-    check_editable(session, actor, plan, expected_version, related)
-    goal = _goal(plan, goal_id)
-    link = next((t for t in goal.trainings if t.id == link_id), None)
-    if link is None:
-        raise NotFoundError("This training is not linked to the goal.")
-    record_event(
-        session, actor=actor, action="plan.training.unlink", entity=link, before=link_fields(link)
-    )
-    goal.trainings.remove(link)
-    touch(plan)
-    flush_versioned(session)
-    return link

@@ -1,6 +1,7 @@
 """Development plans: loading with access checks, starting a plan, editing a draft's details,
-optimistic locking, and budget totals. Goals and trainings: plans/goals.py; versions and
-their diff: plans/diff.py; the workflow: plans/workflow.py.
+optimistic locking, and budget totals. Goals: plans/goals.py (from plans/gaps.py); their
+trainings: plans/goal_trainings.py; versions and their diff: plans/versions.py, plans/diff.py;
+the workflow: plans/workflow.py.
 
 Services add and flush and never commit; the view or command that calls them commits once.
 Every change is audited. Only drafts change.

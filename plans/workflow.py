@@ -1,7 +1,8 @@
 """The plan workflow: draft → proposed → approved → archived, returns, withdrawals, revisions.
 
-Who may do what is one table (``RULES``); every transition checks the state on the server, the
-actor's capacity and the version the actor saw. A wrong transition is a ConflictError that
+Who may do what, from which status, and where it leads is one table (``RULES``); every
+transition goes through ``_transition`` after checking the state on the server, the actor's
+capacity and the version the actor saw. A wrong transition is a ConflictError that
 says why; an action the actor's role does not allow is a PermissionDeniedError.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from core.errors import ConflictError, NotFoundError, PermissionDeniedError, Val
 from core.users import User
 from plans import builder
 from plans.access import Capacity, Relation, capacities, sees_candidate
-from plans.models import DevelopmentPlan, PlanGoal, PlanGoalTraining, PlanStatus
+from plans.models import DevelopmentPlan, PlanStatus
 from plans.services import (
     PLAN_NOT_FOUND,
     flush_versioned,
@@ -29,6 +31,7 @@ from plans.services import (
     stale_error,
     touch,
 )
+from plans.versions import copy_as_next_version
 
 
 class Action(enum.StrEnum):
@@ -47,46 +50,70 @@ class Action(enum.StrEnum):
 PEOPLE = frozenset({Capacity.OWNER, Capacity.MANAGER})
 HR = frozenset({Capacity.HR})
 
-# action → {status it starts from: capacities allowed to take it}
-RULES: dict[Action, dict[PlanStatus, frozenset[Capacity]]] = {
-    Action.EDIT: {PlanStatus.DRAFT: PEOPLE},
-    Action.PROPOSE: {PlanStatus.DRAFT: PEOPLE},
-    Action.DISCARD: {PlanStatus.DRAFT: PEOPLE},
-    Action.WITHDRAW: {PlanStatus.PROPOSED: PEOPLE},
-    Action.RETURN: {PlanStatus.PROPOSED: HR},
-    Action.APPROVE: {PlanStatus.PROPOSED: HR},
-    Action.ARCHIVE: {PlanStatus.APPROVED: HR},
-    Action.REVISE: {PlanStatus.APPROVED: PEOPLE, PlanStatus.ARCHIVED: PEOPLE},
-}
 
-WRONG_STATE = {
-    Action.EDIT: "Only a draft can be edited",
-    Action.PROPOSE: "Only a draft can be proposed",
-    Action.DISCARD: "Only a draft can be discarded",
-    Action.WITHDRAW: "Only a proposed plan can be withdrawn",
-    Action.RETURN: "Only a proposed plan can be returned",
-    Action.APPROVE: "Only a proposed plan can be approved",
-    Action.ARCHIVE: "Only an approved plan can be archived",
-    Action.REVISE: "Only an approved or archived plan is revised",
+@dataclass(frozen=True)
+class Rule:
+    """One action: the statuses it starts from, who may take it there, and where it leads."""
+
+    starts: dict[PlanStatus, frozenset[Capacity]]  # status it starts from → capacities allowed
+    wrong_state: str  # why it cannot be taken from any other status
+    leads_to: PlanStatus | None = None  # None: the version keeps its status (edit, revise, …)
+    stamps: tuple[str, str] | None = None  # the (who, when) columns that remember it
+
+
+RULES: dict[Action, Rule] = {
+    Action.EDIT: Rule({PlanStatus.DRAFT: PEOPLE}, "Only a draft can be edited"),
+    Action.PROPOSE: Rule(
+        {PlanStatus.DRAFT: PEOPLE},
+        "Only a draft can be proposed",
+        PlanStatus.PROPOSED,
+        ("proposed_by_id", "proposed_at"),
+    ),
+    Action.DISCARD: Rule({PlanStatus.DRAFT: PEOPLE}, "Only a draft can be discarded"),
+    Action.WITHDRAW: Rule(
+        {PlanStatus.PROPOSED: PEOPLE}, "Only a proposed plan can be withdrawn", PlanStatus.DRAFT
+    ),
+    Action.RETURN: Rule(
+        {PlanStatus.PROPOSED: HR},
+        "Only a proposed plan can be returned",
+        PlanStatus.DRAFT,
+        ("returned_by_id", "returned_at"),
+    ),
+    Action.APPROVE: Rule(
+        {PlanStatus.PROPOSED: HR},
+        "Only a proposed plan can be approved",
+        PlanStatus.APPROVED,
+        ("approved_by_id", "approved_at"),
+    ),
+    Action.ARCHIVE: Rule(
+        {PlanStatus.APPROVED: HR},
+        "Only an approved plan can be archived",
+        PlanStatus.ARCHIVED,
+        ("archived_by_id", "archived_at"),
+    ),
+    Action.REVISE: Rule(
+        {PlanStatus.APPROVED: PEOPLE, PlanStatus.ARCHIVED: PEOPLE},
+        "Only an approved or archived plan is revised",
+    ),
 }
 
 
 def allowed_actions(status: str, held: frozenset[Capacity]) -> set[Action]:
     """The actions an actor with capacities ``held`` may take on a plan in ``status``."""
     state = PlanStatus(status)
-    return {action for action, by in RULES.items() if held & by.get(state, frozenset())}
+    return {action for action, rule in RULES.items() if held & rule.starts.get(state, frozenset())}
 
 
 def check_action(action: Action, status: str, held: frozenset[Capacity]) -> None:
     """Raise unless ``action`` is allowed in ``status`` for capacities ``held``."""
     state = PlanStatus(status)
-    starts = RULES[action]
+    starts = RULES[action].starts
     # Who may ever take this action comes first, so nobody learns a plan's state by trying.
     if not held & frozenset().union(*starts.values()):
         who = "HR" if frozenset().union(*starts.values()) <= HR else "the person or their manager"
         raise PermissionDeniedError(f"Only {who} may {action.value} a plan.")
     if state not in starts:
-        raise ConflictError(f"{WRONG_STATE[action]}; this version is {state.value}.")
+        raise ConflictError(f"{RULES[action].wrong_state}; this version is {state.value}.")
     if not held & starts[state]:
         who = "HR" if starts[state] == HR else "the person or their manager"
         raise PermissionDeniedError(f"Only {who} may {action.value} a {state.value} plan.")
@@ -118,6 +145,38 @@ def _record(session: Session, actor: User, plan: DevelopmentPlan, action: str, b
         before=before,
         after=plan_snapshot_fields(plan),
     )
+
+
+def _stamp(plan: DevelopmentPlan, action: Action, actor: User, when: datetime) -> None:
+    """Put ``plan`` in the status ``action`` leads to, remembering who took it and when."""
+    rule = RULES[action]
+    assert rule.leads_to is not None
+    plan.status = rule.leads_to.value
+    if rule.stamps is not None:
+        who, at = rule.stamps
+        setattr(plan, who, actor.id)
+        setattr(plan, at, when)
+
+
+def _transition(
+    session: Session,
+    actor: User,
+    plan: DevelopmentPlan,
+    action: Action,
+    *,
+    when: datetime | None = None,
+    audit_extra: dict[str, object] | None = None,
+    **fields: object,
+) -> DevelopmentPlan:
+    """Take a checked ``action`` on ``plan``: new status, who and when, ``fields``; audited."""
+    before = plan_snapshot_fields(plan)
+    _stamp(plan, action, actor, when or utcnow())
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    touch(plan)
+    flush_versioned(session)
+    _record(session, actor, plan, action.value, before | (audit_extra or {}))
+    return plan
 
 
 def _clean(text: str, label: str, limit: int) -> str:
@@ -161,15 +220,7 @@ def propose_plan(
     reason = _check_budget_reason(
         plan, plan.over_budget_reason if over_budget_reason is None else over_budget_reason
     )
-    before = plan_snapshot_fields(plan)
-    plan.over_budget_reason = reason
-    plan.status = PlanStatus.PROPOSED.value
-    plan.proposed_by_id = actor.id
-    plan.proposed_at = utcnow()
-    touch(plan)
-    flush_versioned(session)
-    _record(session, actor, plan, "propose", before)
-    return plan
+    return _transition(session, actor, plan, Action.PROPOSE, over_budget_reason=reason)
 
 
 def withdraw_plan(
@@ -182,12 +233,7 @@ def withdraw_plan(
 ) -> DevelopmentPlan:
     """Take a proposal back to draft before HR decides."""
     _prepare(session, actor, plan, Action.WITHDRAW, expected_version, related)
-    before = plan_snapshot_fields(plan)
-    plan.status = PlanStatus.DRAFT.value
-    touch(plan)
-    flush_versioned(session)
-    _record(session, actor, plan, "withdraw", before)
-    return plan
+    return _transition(session, actor, plan, Action.WITHDRAW)
 
 
 def return_plan(
@@ -204,15 +250,14 @@ def return_plan(
     comment = _clean(comment, "comment", builder.COMMENT_MAX)
     if not comment:
         raise ValidationError("Say what should change: the comment goes to the person.")
-    before = plan_snapshot_fields(plan)
-    plan.status = PlanStatus.DRAFT.value
-    plan.return_comment = comment
-    plan.returned_by_id = actor.id
-    plan.returned_at = utcnow()
-    touch(plan)
-    flush_versioned(session)
-    _record(session, actor, plan, "return", before | {"comment": comment})
-    return plan
+    return _transition(
+        session,
+        actor,
+        plan,
+        Action.RETURN,
+        audit_extra={"comment": comment},
+        return_comment=comment,
+    )
 
 
 def approve_plan(
@@ -243,24 +288,21 @@ def approve_plan(
     ).all()
     for old in in_force:
         old_before = plan_snapshot_fields(old)
-        old.status = PlanStatus.ARCHIVED.value
-        old.archived_at = now
-        old.archived_by_id = actor.id
+        _stamp(old, Action.ARCHIVE, actor, now)
         old.archive_note = f"Replaced by version {plan.version_number}."
         _record(session, actor, old, "archive", old_before)
     # The old version leaves "approved" before the new one enters it (one approved per person).
     flush_versioned(session)
-    before = plan_snapshot_fields(plan)
-    plan.over_budget_reason = reason
-    plan.approval_note = note
-    plan.status = PlanStatus.APPROVED.value
-    plan.approved_by_id = actor.id
-    plan.approved_at = now
-    plan.return_comment = ""
-    touch(plan)
-    flush_versioned(session)
-    _record(session, actor, plan, "approve", before)
-    return plan
+    return _transition(
+        session,
+        actor,
+        plan,
+        Action.APPROVE,
+        when=now,
+        over_budget_reason=reason,
+        approval_note=note,
+        return_comment="",
+    )
 
 
 def archive_plan(
@@ -274,15 +316,8 @@ def archive_plan(
 ) -> DevelopmentPlan:
     """HR closes an approved plan (its period ended, or the person moved on)."""
     _prepare(session, actor, plan, Action.ARCHIVE, expected_version, related)
-    before = plan_snapshot_fields(plan)
-    plan.status = PlanStatus.ARCHIVED.value
-    plan.archived_at = utcnow()
-    plan.archived_by_id = actor.id
-    plan.archive_note = _clean(note, "note", builder.COMMENT_MAX)
-    touch(plan)
-    flush_versioned(session)
-    _record(session, actor, plan, "archive", before)
-    return plan
+    note = _clean(note, "note", builder.COMMENT_MAX)
+    return _transition(session, actor, plan, Action.ARCHIVE, archive_note=note)
 
 
 def revise_plan(
@@ -306,50 +341,7 @@ def revise_plan(
         raise ConflictError("A newer version is already in the works: continue with that one.")
     if plan.version_number != latest[0]:
         raise ConflictError("Revise the latest version of the plan, not an older one.")
-    draft = DevelopmentPlan(
-        person_id=plan.person_id,
-        version_number=plan.version_number + 1,
-        previous_version_id=plan.id,
-        role_profile_id=plan.role_profile_id,
-        period_start=plan.period_start,
-        period_end=plan.period_end,
-        budget_limit=plan.budget_limit,
-        currency=plan.currency,
-        summary=plan.summary,
-        over_budget_reason=plan.over_budget_reason,
-        status=PlanStatus.DRAFT.value,
-        created_by_id=actor.id,
-        is_demo=plan.is_demo,
-    )
-    for goal in plan.goals:
-        copy = PlanGoal(
-            competency_uuid=goal.competency_uuid,
-            competency_code=goal.competency_code,
-            competency_name=goal.competency_name,
-            requirement=goal.requirement,
-            from_level=goal.from_level,
-            to_level=goal.to_level,
-            priority=goal.priority,
-            due_on=goal.due_on,
-            actions=goal.actions,
-            status=goal.status,
-            position=goal.position,
-        )
-        for link in goal.trainings:
-            copy.trainings.append(
-                PlanGoalTraining(
-                    enrollment_id=link.enrollment_id,
-                    training_id=link.training_id,
-                    title=link.title,
-                    provider=link.provider,
-                    hours=link.hours,
-                    cost=link.cost,
-                    currency=link.currency,
-                    source=link.source,
-                    reason=link.reason,
-                )
-            )
-        draft.goals.append(copy)
+    draft = copy_as_next_version(plan, actor)
     session.add(draft)
     flush_versioned(session)
     record_event(

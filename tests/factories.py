@@ -50,12 +50,10 @@ def make_self_round(
 ):
     """A self-assessment round with an answer for every competency (``levels`` by code win,
     None there means "not assessed"), submitted unless ``submit=False``."""
-    from assessments.services import (
-        RatingInput,
-        save_answers,
-        start_self_assessment,
-        submit_assessment,
-    )
+    from assessments.answers import save_answers
+    from assessments.ratings import RatingInput
+    from assessments.rounds import start_self_assessment
+    from assessments.submission import submit_assessment
 
     assessment = start_self_assessment(session, person)
     by_code = competencies_by_code(session, assessment.framework_id)
@@ -146,7 +144,7 @@ def make_project_assessment(
     """A project rating sheet by ``assessor`` for ``subject`` with ``levels`` by code (None:
     not observed). Without ``project`` a released project owned by the assessor is made."""
     from assessments.models import AssessmentStatus
-    from assessments.services import append_rating
+    from assessments.ratings import append_rating
     from core.db import utcnow
     from evaluations.models import ProjectMember, ProjectRole
     from evaluations.sheets import start_sheet
@@ -179,7 +177,7 @@ def make_training(session: Session, **overrides):
     Needs the default framework in the database (competency codes become uuids).
     """
     from competencies.services import stable_uuid
-    from training.services import TrainingInput, create_training
+    from training.catalogue import TrainingInput, create_training
 
     n = next(_counter)
     weights = overrides.pop("weights", {"DEL-01": 1.0})
@@ -207,7 +205,7 @@ def make_training(session: Session, **overrides):
 def observe_levels(session: Session, user: User, levels: dict[str, int], at, kind="self"):
     """Record levels of ``user`` as the recommender's level observations at ``at``."""
     from training.models import LevelObservation
-    from training.services import subject_key_for
+    from training.observations import subject_key_for
 
     for code, level in levels.items():
         session.add(
@@ -228,7 +226,7 @@ def target(session: Session, person: User, role_code: str = "ITPM"):
     """Make ``role_code`` of the current framework the person's target role; returns the role."""
     import sqlalchemy as sa
 
-    from assessments.services import choose_target_role
+    from assessments.target_roles import choose_target_role
     from competencies.models import RoleProfile
     from competencies.services import current_framework
 
@@ -299,7 +297,8 @@ def plan_session(plan) -> Session:
 def approved_plan(session: Session, person: User, hr: User, *, trainings=(), **overrides):
     """A plan with one Planning goal (and ``trainings`` linked to it), proposed and approved."""
     from plans import workflow
-    from plans.goals import add_goal, link_training
+    from plans.goal_trainings import link_training
+    from plans.goals import add_goal
 
     plan = make_plan(session, person, **overrides)
     goal = add_goal(session, person, plan, goal_input(plan), expected_version=plan.lock_version)

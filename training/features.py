@@ -1,6 +1,6 @@
 """Plain arrays the recommender works on: the catalogue, a person, constraints, outcome history.
 
-No session and no ORM: `training.services` turns rows into these, the synthetic generator makes
+No session and no ORM: `training.history` turns rows into these, the synthetic generator makes
 them directly. Competencies are columns in a fixed order (``codes``); trainings are rows.
 """
 

@@ -24,8 +24,9 @@ from training.features import (
     person_from_standings,
 )
 from training.models import HistoryEnrollment, HistoryOutcome, Training
+from training.observations import subject_key_for
 from training.pairs import history_features
-from training.services import person_standings, subject_key_for
+from training.standings import person_standings
 from training.synthetic import SYNTHETIC_SOURCE, SyntheticWorld
 
 if TYPE_CHECKING:

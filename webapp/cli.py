@@ -22,8 +22,8 @@ from core.backup import BackupError, backup_database, restore_database
 from core.errors import DomainError
 from core.users import Role, create_user, get_user_by_email
 from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
+from training.enrollment_outcomes import refresh_outcomes
 from training.history import TooLittleHistoryError, train_and_save
-from training.services import refresh_outcomes
 from webapp.cli_plans import plans_cli
 from webapp.demo import (
     DEMO_PASSWORD,

@@ -10,15 +10,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assessments.answers import save_answers
 from assessments.credentials import add_certification, add_qualification
 from assessments.models import Assessment, AssessmentKind
-from assessments.services import (
-    RatingInput,
-    choose_target_role,
-    save_answers,
-    start_self_assessment,
-    submit_assessment,
-)
+from assessments.ratings import RatingInput
+from assessments.rounds import start_self_assessment
+from assessments.submission import submit_assessment
+from assessments.target_roles import choose_target_role
 from competencies.competency_editing import competency_input, update_competency
 from competencies.drafts import create_draft
 from competencies.editing import update_framework_details
@@ -360,7 +358,7 @@ class DemoTrainingReport:
 
 def _demo_observations(session: Session, person: User, levels: dict[str, int], at) -> None:
     from training.models import LevelObservation
-    from training.services import subject_key_for
+    from training.observations import subject_key_for
 
     for code, level in levels.items():
         session.add(
@@ -385,6 +383,8 @@ def seed_demo_training(session: Session, *, model_dir, key: bytes) -> DemoTraini
     import sqlalchemy as sa
 
     from competencies.services import read_default_framework_data
+    from training.catalogue import seed_catalogue
+    from training.enrollments import change_enrollment_status, plan_training
     from training.history import (
         TooLittleHistoryError,
         catalogue_arrays,
@@ -393,7 +393,6 @@ def seed_demo_training(session: Session, *, model_dir, key: bytes) -> DemoTraini
         train_and_save,
     )
     from training.models import Enrollment, HistoryEnrollment, Training
-    from training.services import change_enrollment_status, plan_training, seed_catalogue
     from training.synthetic import generate_world, roles_from_framework
 
     added, _ = seed_catalogue(session)
@@ -459,7 +458,7 @@ def seed_demo_training(session: Session, *, model_dir, key: bytes) -> DemoTraini
             levels["DEL-01"] += 1
             _demo_observations(session, person, levels, now - timedelta(days=30))
     session.flush()
-    from training.services import refresh_outcomes
+    from training.enrollment_outcomes import refresh_outcomes
 
     refresh_outcomes(session)
     try:
@@ -517,7 +516,7 @@ def _demo_sheet(
     levels: dict[int, int | None],
     notes: dict[int, tuple[str, str]],
 ):
-    from assessments.services import EvidenceInput
+    from assessments.evidence import EvidenceInput
     from evaluations.sheets import start_sheet
 
     sheet = start_sheet(session, project, evaluator, candidate.id)
@@ -540,10 +539,11 @@ def seed_demo_evaluations(session: Session, today: date | None = None) -> list[s
     co-evaluator, all sheets submitted and results released (with a two-level disagreement,
     a blind spot and a correction); one owned by manager2@ with candidate2@, still in
     progress. Idempotent: a project whose title exists is left alone."""
-    from assessments.services import correct_submitted_rating
+    from assessments.submission import correct_submitted_rating
     from evaluations.models import EvaluationProject
     from evaluations.people import add_candidate, add_co_evaluator
-    from evaluations.projects import ProjectInput, create_project, release_results
+    from evaluations.projects import ProjectInput, create_project
+    from evaluations.release import release_results
 
     framework = current_framework(session)
     people = {p.email: get_user_by_email(session, p.email) for p in DEMO_PEOPLE}

@@ -16,15 +16,9 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.users import User, get_user_by_email
 from plans import workflow
-from plans.goals import (
-    GoalInput,
-    add_goal,
-    add_goals_from_gaps,
-    link_training,
-    remove_goal,
-    role_competencies,
-    update_goal,
-)
+from plans.gaps import role_competencies
+from plans.goal_trainings import link_training
+from plans.goals import GoalInput, add_goal, add_goals_from_gaps, remove_goal, update_goal
 from plans.models import DevelopmentPlan, GoalStatus
 from plans.services import PlanInput, start_plan, update_plan
 from training.models import Enrollment, Training

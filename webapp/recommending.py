@@ -20,7 +20,8 @@ from plans.services import plans_stamp_parts
 from training.artefacts import ArtefactCache, LoadedModel
 from training.features import CatalogueArrays, empty_catalogue, empty_history
 from training.history import CatalogueCache, FrameworkColumns
-from training.services import recommendation_stamp_parts, subject_key_for
+from training.observations import subject_key_for
+from training.standings import recommendation_stamp_parts
 
 if TYPE_CHECKING:
     from training.recommender import TrainingRecommender

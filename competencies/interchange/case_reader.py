@@ -31,8 +31,8 @@ from competencies.spec import (
     ScaleLevelSpec,
     derived_uuid,
     is_uuid,
-    validate_spec,
 )
+from competencies.spec_checks import validate_spec
 from competencies.text import normalise_text, shorten
 
 

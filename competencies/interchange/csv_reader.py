@@ -35,8 +35,8 @@ from competencies.spec import (
     ScaleLevelSpec,
     derived_uuid,
     is_uuid,
-    validate_spec,
 )
+from competencies.spec_checks import validate_spec
 from competencies.text import html_to_text, looks_like_html, normalise_text
 
 

@@ -5,16 +5,13 @@ from dataclasses import fields
 import pytest
 import sqlalchemy as sa
 
+from assessments.answers import save_answers
+from assessments.ratings import RatingInput
 from assessments.scoring import Perception, RankCriterion
-from assessments.services import (
-    RatingInput,
-    correct_submitted_rating,
-    save_answers,
-    submit_assessment,
-)
+from assessments.submission import correct_submitted_rating, submit_assessment
 from competencies.services import seed_default_framework
 from core.users import Role
-from evaluations.projects import get_project_for
+from evaluations.project_access import get_project_for
 from evaluations.results import build_project_results, corrections_for, released_view
 from evaluations.sheets import start_sheet
 from tests.factories import competencies_by_code, make_project, make_self_round, make_user

@@ -6,16 +6,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from assessments.access import AssessmentLockedError, can_edit_assessment, can_view_assessment
+from assessments.answers import save_answers
 from assessments.models import Assessment, Rating
-from assessments.services import (
-    AssessmentLockedError,
-    RatingInput,
-    can_edit_assessment,
-    can_view_assessment,
-    correct_submitted_rating,
-    save_answers,
-    submit_assessment,
-)
+from assessments.ratings import RatingInput
+from assessments.submission import correct_submitted_rating, submit_assessment
 from competencies.models import RoleProfile
 from competencies.services import seed_default_framework
 from core.audit import AuditEvent
@@ -23,18 +18,16 @@ from core.errors import ConflictError, NotFoundError, PermissionDeniedError, Val
 from core.users import Role
 from evaluations.models import EvaluationProject, ProjectRole
 from evaluations.people import add_candidate, add_co_evaluator, invite_candidate, remove_member
+from evaluations.project_access import get_project_for, list_projects_for
 from evaluations.projects import (
     ProjectInput,
     StaleProjectError,
     create_project,
-    get_project_for,
-    get_released_project_for_candidate,
-    list_projects_for,
     parse_technologies,
-    release_results,
     set_archived,
     update_project,
 )
+from evaluations.release import get_released_project_for_candidate, release_results
 from evaluations.sheets import get_project_sheet_for, sheet_states, start_sheet
 from person_profile.build import build_person_profile
 from tests.factories import competencies_by_code, make_project, make_user

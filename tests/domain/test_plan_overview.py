@@ -10,7 +10,8 @@ from competencies.services import seed_default_framework
 from core.users import Role
 from plans import workflow
 from plans.budget import budget_summary
-from plans.goals import add_goal, link_training
+from plans.goal_trainings import link_training
+from plans.goals import add_goal
 from plans.overview import heatmap_page, overview_csv, readiness_by_role
 from tests.factories import (
     approved_plan,
@@ -22,7 +23,7 @@ from tests.factories import (
     make_user,
     target,
 )
-from training.services import change_enrollment_status
+from training.enrollments import change_enrollment_status
 
 
 @pytest.fixture()

@@ -16,7 +16,8 @@ from competencies.services import seed_default_framework
 from core.users import Role
 from plans import workflow
 from plans.document import build_plan_document
-from plans.goals import add_goal, link_training
+from plans.goal_trainings import link_training
+from plans.goals import add_goal
 from plans.render import html_to_pdf, make_fetcher, render_plan_html, render_plan_pdf
 from tests.factories import goal_input, make_plan, make_self_round, make_training, make_user, target
 

@@ -13,15 +13,8 @@ from core.errors import ConflictError, NotFoundError, PermissionDeniedError, Val
 from core.users import Role
 from plans import builder, workflow
 from plans.diff import compare_versions
-from plans.goals import (
-    GoalInput,
-    add_goal,
-    add_goals_from_gaps,
-    link_training,
-    remove_goal,
-    unlink_training,
-    update_goal,
-)
+from plans.goal_trainings import link_training, unlink_training
+from plans.goals import GoalInput, add_goal, add_goals_from_gaps, remove_goal, update_goal
 from plans.models import DevelopmentPlan, PlanStatus
 from plans.services import PlanInput, get_plan_for, plan_totals, start_plan, update_plan
 from tests.factories import (
@@ -33,8 +26,8 @@ from tests.factories import (
     make_user,
     target,
 )
+from training.enrollments import change_enrollment_status, plan_training
 from training.models import Enrollment, EnrollmentStatus
-from training.services import change_enrollment_status, plan_training
 
 
 @pytest.fixture()

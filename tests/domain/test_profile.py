@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from assessments.credentials import add_certification, add_qualification
 from assessments.scoring import LevelSource, Perception
-from assessments.services import choose_target_role
+from assessments.target_roles import choose_target_role
 from competencies.models import Requirement, RoleProfile, RoleRequirement
 from competencies.services import seed_default_framework
 from core.users import Role

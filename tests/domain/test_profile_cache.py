@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.credentials import add_qualification, remove_qualification
-from assessments.services import choose_target_role
+from assessments.target_roles import choose_target_role
 from competencies.models import RoleProfile
 from competencies.services import seed_default_framework
 from person_profile.build import build_person_profile

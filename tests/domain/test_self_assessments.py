@@ -4,24 +4,20 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assessments.evidence_files import EvidenceStore
-from assessments.models import Assessment, Evidence, Rating
-from assessments.services import (
+from assessments.access import (
     AssessmentLockedError,
-    EvidenceInput,
-    RatingInput,
     StaleAssessmentError,
     can_view_assessment,
-    choose_target_role,
-    current_target_choice,
     get_assessment_for,
-    list_self_assessments,
-    remove_evidence,
-    save_answers,
-    start_self_assessment,
-    submit_assessment,
-    target_role_history,
 )
+from assessments.answers import save_answers
+from assessments.evidence import EvidenceInput, remove_evidence
+from assessments.evidence_files import EvidenceStore
+from assessments.models import Assessment, Evidence, Rating
+from assessments.ratings import RatingInput
+from assessments.rounds import list_self_assessments, start_self_assessment
+from assessments.submission import submit_assessment
+from assessments.target_roles import choose_target_role, current_target_choice, target_role_history
 from competencies.models import RoleProfile
 from competencies.services import seed_default_framework
 from core.audit import AuditEvent

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from competencies.services import read_default_framework_data, seed_default_framework
 from tests.factories import make_user
 from training.artefacts import load_artefact
+from training.catalogue import seed_catalogue
 from training.history import (
     TooLittleHistoryError,
     catalogue_arrays,
@@ -19,7 +20,6 @@ from training.history import (
     train_and_save,
 )
 from training.models import HistoryEnrollment, HistoryOutcome
-from training.services import seed_catalogue
 from training.synthetic import generate_world, roles_from_framework
 
 

@@ -16,6 +16,23 @@ from tests.factories import (
     make_user,
     observe_levels,
 )
+from training.catalogue import (
+    CatalogueFilter,
+    TrainingInput,
+    create_training,
+    get_training,
+    list_trainings,
+    seed_catalogue,
+    set_training_active,
+    update_training,
+)
+from training.enrollment_outcomes import refresh_outcomes
+from training.enrollments import (
+    change_enrollment_status,
+    get_own_enrollment,
+    plan_training,
+    rate_enrollment,
+)
 from training.models import (
     Enrollment,
     HistoryEnrollment,
@@ -23,24 +40,9 @@ from training.models import (
     Training,
     TrainingCompetency,
 )
+from training.observations import record_assessment_levels
 from training.outcomes import Outcome
-from training.services import (
-    CatalogueFilter,
-    TrainingInput,
-    change_enrollment_status,
-    create_training,
-    get_own_enrollment,
-    get_training,
-    list_trainings,
-    person_standings,
-    plan_training,
-    rate_enrollment,
-    record_assessment_levels,
-    refresh_outcomes,
-    seed_catalogue,
-    set_training_active,
-    update_training,
-)
+from training.standings import person_standings
 
 
 @pytest.fixture()

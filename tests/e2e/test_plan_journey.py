@@ -22,7 +22,7 @@ def plan_server(tmp_path: Path, browser):
     import flask_migrate
 
     from competencies.services import seed_default_framework
-    from training.services import seed_catalogue
+    from training.catalogue import seed_catalogue
     from webapp import create_app
     from webapp.demo import seed_demo_people
     from webapp.extensions import db

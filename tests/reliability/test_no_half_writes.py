@@ -4,7 +4,7 @@ the rows were added and flushed, the worst place for them."""
 
 import sqlalchemy as sa
 
-import assessments.services
+import assessments.answers
 import core.users
 from assessments.models import Assessment, Evidence, Rating
 from competencies.models import Competency
@@ -33,7 +33,7 @@ def test_a_failed_area_save_writes_no_rating_and_no_evidence(
         data[f"c{competency.id}_level"] = "3"
         data[f"c{competency.id}_ev_kind"] = "observation"
         data[f"c{competency.id}_ev_text"] = "Ran the weekly steering meeting."
-    monkeypatch.setattr(assessments.services, "record_event", _explode)
+    monkeypatch.setattr(assessments.answers, "record_event", _explode)
 
     response = candidate_client.post(f"/assessments/{round_.id}/areas/1", data=data)
 

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 from assessments.models import Qualification
 from core.users import get_user_by_email
+from training.catalogue import seed_catalogue
 from training.models import Enrollment
-from training.services import seed_catalogue
 
 
 def _ids(db_session):

@@ -84,8 +84,9 @@ def test_erasure_anonymises_and_keeps_aggregates(admin_client, db_session, app):
 
 
 def test_erasure_removes_evidence_text_and_files(admin_client, db_session, app, tmp_path):
+    from assessments.answers import save_answers
+    from assessments.evidence import EvidenceInput
     from assessments.evidence_files import EvidenceStore
-    from assessments.services import EvidenceInput, save_answers
     from tests.security.world import TINY_PNG
 
     person = get_user_by_email(db_session, "candidate@example.com")

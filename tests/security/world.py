@@ -94,16 +94,19 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     """Create the app, its database and every object the route tests need."""
     import flask_migrate
 
+    from assessments.answers import save_answers
+    from assessments.evidence import EvidenceInput
     from assessments.evidence_files import EvidenceStore
     from assessments.models import Assessment, Evidence
-    from assessments.services import EvidenceInput, save_answers, start_self_assessment
+    from assessments.rounds import start_self_assessment
     from competencies.models import Area, Competency, Framework, RoleProfile
     from competencies.services import current_framework, seed_default_framework
     from core.users import get_user_by_email
     from evaluations.models import EvaluationProject
     from plans.models import DevelopmentPlan, ExportJob, PlanGoal, PlanGoalTraining
+    from training.catalogue import seed_catalogue
+    from training.enrollments import plan_training
     from training.models import Training
-    from training.services import plan_training, seed_catalogue
     from webapp import create_app
     from webapp.demo import (
         seed_demo_assessments,

@@ -45,7 +45,8 @@ def test_domain_package_does_not_import_flask(package):
 
 @pytest.mark.parametrize("package", DOMAIN_PACKAGES)
 def test_domain_package_imports_only_lower_layers(package):
-    allowed = set(ORDER[: ORDER.index(package) + 1])
+    # datagen writes a whole synthetic organisation, so it may use every domain layer.
+    allowed = set(ORDER[: ORDER.index(package) + 1]) if package in ORDER else set(ORDER)
     offenders = [
         f"{path.relative_to(ROOT)}: {name}"
         for path in (ROOT / package).rglob("*.py")

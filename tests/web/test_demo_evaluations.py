@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from assessments.scoring import Perception
 from core.users import get_user_by_email
 from evaluations.models import EvaluationProject
-from evaluations.projects import get_project_for
+from evaluations.project_access import get_project_for
 from evaluations.results import build_project_results, corrections_for
 from evaluations.sheets import sheet_states
 from person_profile.build import build_person_profile

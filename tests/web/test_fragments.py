@@ -98,7 +98,7 @@ def test_the_navigation_shows_a_changed_name_at_once(candidate_client, db_sessio
 
 
 def test_the_heatmap_shows_a_new_target_role_at_once(client_for, db_session):
-    from assessments.services import choose_target_role
+    from assessments.target_roles import choose_target_role
     from competencies.models import RoleProfile
 
     hr = client_for("hr")

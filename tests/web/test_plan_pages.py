@@ -9,7 +9,8 @@ from core.audit import AuditEvent
 from core.users import get_user_by_email
 from plans import workflow
 from plans.builder import MAX_GOALS
-from plans.goals import add_goal, link_training
+from plans.goal_trainings import link_training
+from plans.goals import add_goal
 from plans.models import DevelopmentPlan, PlanGoal
 from tests.factories import approved_plan, goal_input, make_plan, make_training, target
 from training.models import Enrollment

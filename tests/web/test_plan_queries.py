@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from core.cache import forget_everything_derived
 from core.users import get_user_by_email
-from plans.goals import add_goal, add_goals_from_gaps, link_training
+from plans.goal_trainings import link_training
+from plans.goals import add_goal, add_goals_from_gaps
 from tests.factories import (
     approved_plan,
     make_plan,

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.models import Certification, Qualification, TargetRoleChoice
-from assessments.services import choose_target_role
+from assessments.target_roles import choose_target_role
 from competencies.models import RoleProfile
 from core.users import Role, get_user_by_email
 from tests.factories import make_project_assessment, make_self_round, make_user

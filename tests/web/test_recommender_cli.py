@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from competencies.services import read_default_framework_data
+from training.catalogue import seed_catalogue
 from training.evaluation import METHODS, format_report
 from training.history import catalogue_arrays, framework_columns, store_synthetic_history
 from training.models import Enrollment, HistoryEnrollment, Training
-from training.services import seed_catalogue
 from training.synthetic import generate_world, roles_from_framework
 
 

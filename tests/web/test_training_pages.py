@@ -10,8 +10,9 @@ from core.audit import AuditEvent
 from core.db import utcnow
 from core.users import User, get_user_by_email
 from tests.factories import make_self_round, make_training
+from training.catalogue import seed_catalogue
+from training.enrollments import plan_training
 from training.models import Enrollment, Training
-from training.services import plan_training, seed_catalogue
 
 
 @pytest.fixture()
@@ -321,7 +322,7 @@ def _shown_trainings(html, db_session):
 def test_recommendations_aim_at_the_target_role_the_person_chose(
     candidate_client, alex, db_session
 ):
-    from assessments.services import choose_target_role
+    from assessments.target_roles import choose_target_role
     from competencies.models import RoleProfile
 
     default = candidate_client.get("/training/recommendations").text
@@ -351,7 +352,7 @@ def test_levels_from_generated_observations_are_labelled_synthetic(
     candidate_client, alex, db_session
 ):
     from training.models import LevelObservation
-    from training.services import subject_key_for
+    from training.observations import subject_key_for
 
     label = "Your levels here are generated demo data"
     assert label not in candidate_client.get("/training/recommendations").text

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from core.users import get_user_by_email
 from tests.factories import make_self_round, make_training
-from training.services import change_enrollment_status, plan_training
+from training.enrollments import change_enrollment_status, plan_training
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Forms of the self-assessment: one dynamic form per area, and the submit confirmation.
 
 Shape only: which values are allowed, lengths, required fields. The rules (editable state,
-optimistic locking, completeness, file contents) live in ``assessments.services``.
+optimistic locking, completeness, file contents) live in ``assessments.access``, ``.answers``
+and ``.submission``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp
 
+from assessments.evidence import EVIDENCE_TEXT_MAX, EVIDENCE_URL_MAX
 from assessments.models import EvidenceKind
-from assessments.services import EVIDENCE_TEXT_MAX, EVIDENCE_URL_MAX, NOTE_MAX
+from assessments.rounds import NOTE_MAX
 from competencies.models import Competency
 
 NOT_ASSESSED = "na"

@@ -1,7 +1,8 @@
 """Forms of project evaluations and invitations: shape only (required, lengths, choices, dates).
 
 Business rules — who may change what, budget limits, the role's framework, locked sheets —
-are checked again in ``evaluations.projects`` and ``assessments.services``.
+are checked again in ``evaluations.projects``, ``assessments.answers`` and
+``assessments.submission``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from wtforms.validators import (
 )
 from wtforms.validators import ValidationError as FieldError
 
+from assessments.evidence import EVIDENCE_TEXT_MAX, EVIDENCE_URL_MAX
 from assessments.models import EvidenceKind
-from assessments.services import CORRECTION_REASON_MIN, EVIDENCE_TEXT_MAX, EVIDENCE_URL_MAX
+from assessments.submission import CORRECTION_REASON_MIN
 from competencies.models import Competency
 from core.users import EMAIL_MAX_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX_LENGTH
 from evaluations.models import ProjectKind

@@ -22,9 +22,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competencies.models import Competency
+from training.catalogue import DESCRIPTION_MAX, LINK_MAX, MAX_COST, MAX_HOURS
+from training.enrollments import COMMENT_MAX
 from training.features import TrainingFormat
 from training.models import CURRENCIES, LANGUAGES, EnrollmentStatus
-from training.services import COMMENT_MAX, DESCRIPTION_MAX, LINK_MAX, MAX_COST, MAX_HOURS
 
 FORMAT_CHOICES = [(f.value, f.label) for f in TrainingFormat]
 LANGUAGE_CHOICES = list(LANGUAGES.items())

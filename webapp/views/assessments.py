@@ -21,30 +21,21 @@ from flask import (
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
+from assessments.access import AssessmentLockedError, StaleAssessmentError, get_assessment_for
+from assessments.answers import save_answers
+from assessments.evidence import EvidenceInput, get_evidence_for, remove_evidence
 from assessments.evidence_files import EvidenceStore, allowed_types_text, check_upload
 from assessments.models import Assessment, EvidenceKind
-from assessments.services import (
-    AssessmentLockedError,
-    EvidenceInput,
-    RatingInput,
-    StaleAssessmentError,
-    area_progress,
-    current_target_choice,
-    get_assessment_for,
-    get_evidence_for,
-    list_self_assessments,
-    missing_answers,
-    open_self_assessment,
-    remove_evidence,
-    save_answers,
-    start_self_assessment,
-    submit_assessment,
-)
+from assessments.ratings import RatingInput
+from assessments.rounds import list_self_assessments, open_self_assessment, start_self_assessment
+from assessments.submission import area_progress, missing_answers, submit_assessment
+from assessments.target_roles import current_target_choice
 from competencies.models import Area, Framework
 from competencies.services import load_framework_tree
 from core.errors import ValidationError
 from core.users import Role
-from training.services import record_assessment_levels, refresh_outcomes
+from training.enrollment_outcomes import refresh_outcomes
+from training.observations import record_assessment_levels
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.assessments import (

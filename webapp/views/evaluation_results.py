@@ -16,7 +16,12 @@ from markupsafe import Markup
 from core.cache import StampReading
 from core.csv_export import to_csv
 from evaluations.models import EvaluationProject
-from evaluations.projects import ProjectPerson, get_project_header_for, project_people, record_view
+from evaluations.project_access import (
+    ProjectPerson,
+    get_project_header_for,
+    project_people,
+    record_view,
+)
 from evaluations.results import CandidateResult, ProjectResults, corrections_for
 from evaluations.results_cache import project_results, results_stamp_reading
 from evaluations.sheets import sheet_states

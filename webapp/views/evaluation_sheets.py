@@ -16,26 +16,18 @@ from flask import (
 )
 from flask_login import current_user
 
+from assessments.access import AssessmentLockedError, StaleAssessmentError, can_edit_assessment
+from assessments.answers import save_answers
+from assessments.evidence import EvidenceInput, remove_evidence
 from assessments.models import Assessment, EvidenceKind
-from assessments.services import (
-    AssessmentLockedError,
-    EvidenceInput,
-    RatingInput,
-    StaleAssessmentError,
-    answerable_competencies,
-    can_edit_assessment,
-    correct_submitted_rating,
-    missing_answers,
-    remove_evidence,
-    save_answers,
-    submit_assessment,
-)
+from assessments.ratings import RatingInput, answerable_competencies
+from assessments.submission import correct_submitted_rating, missing_answers, submit_assessment
 from competencies.models import Framework, RoleProfile
 from competencies.services import load_framework_tree
 from core.errors import ConflictError, ValidationError
 from core.users import Role
 from evaluations.models import EvaluationProject
-from evaluations.projects import can_rate_in_project
+from evaluations.project_access import can_rate_in_project
 from evaluations.sheets import get_project_sheet_for, get_sheet, start_sheet
 from webapp.auth import roles_required
 from webapp.extensions import db

@@ -2,7 +2,7 @@
 the project page with its people, archive and release. Sheets and results are in
 evaluation_sheets and evaluation_results (routes of the same blueprint).
 
-Every object is loaded through ``evaluations.projects``, which answers 404 to anyone
+Every object is loaded through ``evaluations.project_access``, which answers 404 to anyone
 outside the project and 403 to a co-evaluator trying the owner's actions.
 """
 
@@ -34,19 +34,21 @@ from evaluations.people import (
     remove_member,
     renew_invitation,
 )
-from evaluations.projects import (
-    ProjectInput,
+from evaluations.project_access import (
     can_manage_project,
     can_rate_in_project,
-    create_project,
     get_project_for,
     list_projects_for,
-    parse_technologies,
     record_view,
-    release_results,
+)
+from evaluations.projects import (
+    ProjectInput,
+    create_project,
+    parse_technologies,
     set_archived,
     update_project,
 )
+from evaluations.release import release_results
 from evaluations.sheets import sheet_states
 from webapp.auth import roles_required
 from webapp.extensions import db

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from competencies.models import Competency, RoleProfile
 from competencies.services import current_framework
 from core.users import Role
-from evaluations.projects import candidate_projects
+from evaluations.release import candidate_projects
 from evaluations.sheets import manager_overview
 from webapp.auth import any_signed_in
 from webapp.extensions import db

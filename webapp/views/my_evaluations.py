@@ -11,7 +11,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from core.users import Role
-from evaluations.projects import candidate_projects, get_released_project_for_candidate
+from evaluations.release import candidate_projects, get_released_project_for_candidate
 from evaluations.results import build_project_results, corrections_for, released_view
 from webapp.auth import roles_required
 from webapp.extensions import db

@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from assessments.services import choose_target_role, current_target_choice, target_role_history
+from assessments.target_roles import choose_target_role, current_target_choice, target_role_history
 from competencies.models import RoleProfile
 from competencies.services import current_framework
 from core.errors import ValidationError

@@ -10,23 +10,13 @@ from flask_login import current_user
 from core.errors import ConflictError, DomainError, NotFoundError
 from core.users import Role
 from plans.builder import goal_value_problems
-from plans.goals import (
-    GoalInput,
-    add_goal,
-    add_goals_from_gaps,
-    gap_items,
-    link_training,
-    max_level_of,
-    profile_for,
-    remove_goal,
-    role_competencies,
-    unlink_training,
-    update_goal,
-)
+from plans.gaps import gap_items, max_level_of, profile_for, role_competencies
+from plans.goal_trainings import link_training, unlink_training
+from plans.goals import GoalInput, add_goal, add_goals_from_gaps, remove_goal, update_goal
 from plans.models import DevelopmentPlan, PlanGoal
 from plans.services import draft_of, plan_totals
+from training.catalogue import CatalogueFilter, get_training, list_trainings
 from training.models import Training
-from training.services import CatalogueFilter, get_training, list_trainings
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
 from webapp.forms.plans import (

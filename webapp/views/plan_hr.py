@@ -28,7 +28,7 @@ from plans import budget, overview, workflow
 from plans.export import list_plans
 from plans.jobs import get_job_for, recent_jobs, start_export_job, view_of
 from plans.models import JobStatus, PlanStatus
-from training.services import role_profiles
+from training.standings import role_profiles
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.plans import ExportForm, OverviewFilterForm, PlanFilterForm

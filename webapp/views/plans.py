@@ -17,7 +17,7 @@ from plans import workflow
 from plans.access import Capacity, can_start_plan, capacities, sees_candidate
 from plans.builder import plan_value_problems
 from plans.document import document_from, file_name_for
-from plans.goals import gap_items, profile_for
+from plans.gaps import gap_items, profile_for
 from plans.models import DevelopmentPlan
 from plans.services import (
     PlanInput,
@@ -30,7 +30,7 @@ from plans.services import (
     update_plan,
 )
 from plans.workflow import Action, check_action
-from training.services import role_profiles
+from training.standings import role_profiles
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
 from webapp.forms.plans import (

@@ -15,6 +15,22 @@ from competencies.services import current_framework
 from core.errors import ConflictError, DomainError, ValidationError
 from core.users import Role
 from person_profile.target import aimed_role
+from training.catalogue import (
+    CatalogueFilter,
+    TrainingInput,
+    create_training,
+    get_training,
+    list_trainings,
+    set_training_active,
+    update_training,
+)
+from training.enrollments import (
+    change_enrollment_status,
+    get_own_enrollment,
+    list_enrollments,
+    plan_training,
+    rate_enrollment,
+)
 from training.features import Constraints, TrainingFormat
 from training.history import person_vector
 from training.models import (
@@ -25,23 +41,9 @@ from training.models import (
     LevelObservation,
     Training,
 )
+from training.observations import subject_key_for
 from training.ranking import format_hours, format_money, recommend
-from training.services import (
-    CatalogueFilter,
-    TrainingInput,
-    change_enrollment_status,
-    create_training,
-    get_own_enrollment,
-    get_training,
-    list_enrollments,
-    list_trainings,
-    plan_training,
-    rate_enrollment,
-    role_profiles,
-    set_training_active,
-    subject_key_for,
-    update_training,
-)
+from training.standings import role_profiles
 from webapp.auth import any_signed_in, roles_required, stamp_read_with_user
 from webapp.extensions import db
 from webapp.forms.training import (
