@@ -59,27 +59,34 @@ def submitted_self_rounds(
     return result
 
 
-def submitted_self_ratings(
-    session: Session, person_ids: Sequence[int]
-) -> dict[int, list[SelfRating]]:
-    """The current answers of every submitted self round per person (one query)."""
-    rows = session.execute(
-        sa.select(
-            Assessment.subject_id,
-            Assessment.id,
-            Competency.uuid,
-            Rating.level,
-            Rating.confidence,
-            Rating.interest,
-        )
+def _submitted_self_answers(person_ids: Sequence[int], *columns: sa.ColumnElement) -> sa.Select:
+    """``columns`` of the current answers in the submitted self rounds of ``person_ids``."""
+    return (
+        sa.select(*columns)
         .join(Rating, Rating.assessment_id == Assessment.id)
-        .join(Competency, Competency.id == Rating.competency_id)
         .where(
             Assessment.subject_id.in_(person_ids),
             Assessment.kind == AssessmentKind.SELF.value,
             Assessment.status == AssessmentStatus.SUBMITTED.value,
             Rating.is_current.is_(True),
         )
+    )
+
+
+def submitted_self_ratings(
+    session: Session, person_ids: Sequence[int]
+) -> dict[int, list[SelfRating]]:
+    """The current answers of every submitted self round per person (one query)."""
+    rows = session.execute(
+        _submitted_self_answers(
+            person_ids,
+            Assessment.subject_id,
+            Assessment.id,
+            Competency.uuid,
+            Rating.level,
+            Rating.confidence,
+            Rating.interest,
+        ).join(Competency, Competency.id == Rating.competency_id)
     )
     result: dict[int, list[SelfRating]] = {pid: [] for pid in person_ids}
     for subject_id, assessment_id, uuid, level, confidence, interest in rows:
@@ -112,17 +119,9 @@ def latest_self_level_map(session: Session, person_ids: Sequence[int]) -> dict[i
     For pages over many people, which need the levels only: one row per person and
     competency comes back instead of every answer of every round.
     """
-    answers = (
-        sa.select(Assessment.subject_id, Rating.competency_id, Rating.level)
-        .join(Rating, Rating.assessment_id == Assessment.id)
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.SELF.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-            Rating.is_current.is_(True),
-            Rating.level.is_not(None),
-        )
-    )
+    answers = _submitted_self_answers(
+        person_ids, Assessment.subject_id, Rating.competency_id, Rating.level
+    ).where(Rating.level.is_not(None))
     rows = session.execute(
         newest_per_partition(
             answers,

@@ -25,6 +25,23 @@ class EvaluationInfo:
     released_at: datetime
 
 
+def _released_ratings(person_ids: Sequence[int], *columns: sa.ColumnElement) -> sa.Select:
+    """``columns`` of the current ratings on submitted sheets about ``person_ids`` in
+    projects whose results are released: the only evaluations that count for a person."""
+    return (
+        sa.select(*columns)
+        .join(Rating, Rating.assessment_id == Assessment.id)
+        .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
+        .where(
+            Assessment.subject_id.in_(person_ids),
+            Assessment.kind == AssessmentKind.PROJECT.value,
+            Assessment.status == AssessmentStatus.SUBMITTED.value,
+            Rating.is_current.is_(True),
+            EvaluationProject.is_results_released.is_(True),
+        )
+    )
+
+
 def evaluated_rating_rows(
     session: Session, person_ids: Sequence[int]
 ) -> dict[int, list[tuple[int, str, int | None, tuple[datetime, int]]]]:
@@ -35,24 +52,15 @@ def evaluated_rating_rows(
     results count: until then the evaluation is the evaluators' work in progress.
     """
     rows = session.execute(
-        sa.select(
+        _released_ratings(
+            person_ids,
             Assessment.subject_id,
             Assessment.assessor_id,
             Competency.uuid,
             Rating.level,
             Assessment.submitted_at,
             Rating.id,
-        )
-        .join(Rating, Rating.assessment_id == Assessment.id)
-        .join(Competency, Competency.id == Rating.competency_id)
-        .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.PROJECT.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-            Rating.is_current.is_(True),
-            EvaluationProject.is_results_released.is_(True),
-        )
+        ).join(Competency, Competency.id == Rating.competency_id)
     )
     result: dict[int, list[tuple[int, str, int | None, tuple[datetime, int]]]] = {
         pid: [] for pid in person_ids
@@ -72,17 +80,12 @@ def latest_evaluator_ratings(
     ``scoring.evaluated_levels``: what ``evaluated_rating_rows`` gives once each evaluator's
     older ratings are dropped, for pages over many people.
     """
-    ratings = (
-        sa.select(Assessment.subject_id, Assessment.assessor_id, Rating.competency_id, Rating.level)
-        .join(Rating, Rating.assessment_id == Assessment.id)
-        .join(EvaluationProject, EvaluationProject.id == Assessment.evaluation_project_id)
-        .where(
-            Assessment.subject_id.in_(person_ids),
-            Assessment.kind == AssessmentKind.PROJECT.value,
-            Assessment.status == AssessmentStatus.SUBMITTED.value,
-            Rating.is_current.is_(True),
-            EvaluationProject.is_results_released.is_(True),
-        )
+    ratings = _released_ratings(
+        person_ids,
+        Assessment.subject_id,
+        Assessment.assessor_id,
+        Rating.competency_id,
+        Rating.level,
     )
     rows = session.execute(
         newest_per_partition(
