@@ -18,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_models()
     register_url_converters(app)
     register_extensions(app)
+    register_commit_point(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -89,6 +90,13 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     auth.init_login(app, login_manager)
     read_outside_transactions_on_postgresql(app)
+
+
+def register_commit_point(app: Flask) -> None:
+    """One place commits a request's writes, or rolls them back (webapp.transactions)."""
+    from webapp import transactions
+
+    transactions.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -23,6 +23,7 @@ from werkzeug.datastructures import FileStorage
 
 from assessments.evidence_files import EvidenceStore, allowed_types_text, check_upload
 from assessments.models import Assessment, EvidenceKind
+from assessments.page_save import save_page
 from assessments.services import (
     AssessmentLockedError,
     EvidenceInput,
@@ -38,13 +39,12 @@ from assessments.services import (
     remove_evidence,
     save_answers,
     start_self_assessment,
-    submit_assessment,
 )
 from competencies.models import Area, Framework
 from competencies.services import load_framework_tree
 from core.errors import ValidationError
 from core.users import Role
-from training.services import record_assessment_levels, refresh_outcomes
+from training.assessment_submission import submit_and_record_levels
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.assessments import (
@@ -58,6 +58,7 @@ from webapp.forms.assessments import (
     field_names,
 )
 from webapp.ids import parse_id
+from webapp.transactions import refusal_of
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -130,7 +131,6 @@ def start():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for("assessments.index")), 303
     assessment = start_self_assessment(db.session, current_user, form.note.data or "")
-    db.session.commit()
     flash(f"{assessment.label} started. Your answers are saved as you go.", "success")
     return redirect(url_for("assessments.area", assessment_id=assessment.id, position=1))
 
@@ -333,46 +333,30 @@ def area(assessment_id: int, position: int):
             problems=["Nothing was saved. Please correct the answers marked below."],
             field_problems=_field_problems(form, area),
         )
-    version = int(form.version.data)
     removed_evidence_id = parse_id(request.form.get("remove_evidence", ""))
-    try:
-        result = save_answers(
+    result, error = refusal_of(
+        lambda: save_page(
             db.session,
             assessment,
             current_user,
-            expected_version=version,
+            expected_version=int(form.version.data),
             ratings=_rating_inputs(form, area),
             evidence=evidence,
+            removed_evidence_id=removed_evidence_id,
             store=evidence_store(),
             max_file_bytes=_max_file_bytes(),
-        )
-        if removed_evidence_id is not None:
-            remove_evidence(
-                db.session,
-                assessment,
-                current_user,
-                removed_evidence_id,
-                expected_version=result.version,
+        ),
+        (StaleAssessmentError, ValidationError),
+    )
+    if error is not None:
+        assessment, framework = _load(assessment_id)
+        if isinstance(error, StaleAssessmentError):
+            form.version.data = str(assessment.version)
+            return _render_area(
+                assessment, framework, position, form, status=409, conflict=error.message
             )
-    except StaleAssessmentError as error:
-        db.session.rollback()
-        assessment, framework = _load(assessment_id)
-        form.version.data = str(assessment.version)
-        return _render_area(
-            assessment, framework, position, form, status=409, conflict=error.message
-        )
-    except ValidationError as error:
-        db.session.rollback()
-        assessment, framework = _load(assessment_id)
-        return _render_area(
-            assessment,
-            framework,
-            position,
-            form,
-            status=422,
-            problems=[error.message, *error.problems],
-        )
-    db.session.commit()
+        problems = [error.message, *error.problems]
+        return _render_area(assessment, framework, position, form, status=422, problems=problems)
     if removed_evidence_id is not None:
         flash("The evidence was removed.", "info")
     elif result.changed:
@@ -404,7 +388,6 @@ def autosave(assessment_id: int, position: int):
         expected_version=int(form.version.data),
         ratings=_rating_inputs(form, area),
     )
-    db.session.commit()
     saved_at = result.saved_at or assessment.updated_at
     return jsonify(
         version=result.version,
@@ -462,20 +445,17 @@ def submit(assessment_id: int):
     form = SubmitForm()
     if not form.validate():
         return _render_review(assessment, framework, form, status=400)
-    try:
-        submit_assessment(
+    _, error = refusal_of(
+        lambda: submit_and_record_levels(
             db.session, assessment, current_user, expected_version=int(form.version.data)
-        )
-        # The recommender learns whether finished trainings raised these levels.
-        record_assessment_levels(db.session, assessment)
-        refresh_outcomes(db.session)
-    except ValidationError as error:
-        db.session.rollback()
+        ),
+        ValidationError,
+    )
+    if error is not None:
         assessment, framework = _load(assessment_id)
         return _render_review(
             assessment, framework, form, status=422, problems=[error.message, *error.problems]
         )
-    db.session.commit()
     flash(f"{assessment.label} is submitted. Here is your profile.", "success")
     return redirect(url_for("profile.index"), code=303)
 
@@ -490,7 +470,6 @@ def evidence_remove(assessment_id: int, evidence_id: int):
     remove_evidence(
         db.session, assessment, current_user, evidence_id, expected_version=int(form.version.data)
     )
-    db.session.commit()
     flash("The evidence was removed.", "info")
     return redirect(url_for("assessments.review", assessment_id=assessment.id), code=303)
 

@@ -35,7 +35,7 @@ from webapp.forms.frameworks import (
     FrameworkDetailsForm,
     ScaleForm,
 )
-from webapp.transactions import commit_or_problems, form_status
+from webapp.transactions import form_status, problems_of
 from webapp.views.versions import EDITORS, load_tree
 
 bp = Blueprint("drafts", __name__, url_prefix="/framework/versions/<int:framework_id>")
@@ -60,7 +60,7 @@ def details(framework_id: int):
         form.lock_version.data = str(framework.lock_version)
     problems: list[str] = []
     if form.validate_on_submit():
-        _, problems = commit_or_problems(
+        _, problems = problems_of(
             lambda: update_framework_details(
                 db.session,
                 framework,
@@ -100,7 +100,7 @@ def scale(framework_id: int):
             ScaleLevelInput(level.value.data, level.name.data, level.description.data or "")
             for level in (entry.form for entry in form.levels)
         ]
-        _, problems = commit_or_problems(
+        _, problems = problems_of(
             lambda: update_scale(
                 db.session,
                 framework,
@@ -125,7 +125,7 @@ def new_area(framework_id: int):
     form = AreaForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        _, problems = commit_or_problems(
+        _, problems = problems_of(
             lambda: add_area(
                 db.session,
                 framework,
@@ -153,7 +153,7 @@ def edit_area(framework_id: int, area_id: int):
         form.lock_version.data = str(area.lock_version)
     problems: list[str] = []
     if form.validate_on_submit():
-        _, problems = commit_or_problems(
+        _, problems = problems_of(
             lambda: update_area(
                 db.session,
                 area,
@@ -181,7 +181,6 @@ def delete_area(framework_id: int, area_id: int):
         abort(400)
     name = area.name
     remove_area(db.session, area, current_user)
-    db.session.commit()
     flash(f"Area {name} was removed.", "success")
     return _back(framework, "#areas")
 
@@ -257,7 +256,7 @@ def new_competency(framework_id: int):
     form = _competency_form(framework, None)
     problems: list[str] = []
     if form.validate_on_submit():
-        competency, problems = commit_or_problems(
+        competency, problems = problems_of(
             lambda: add_competency(db.session, framework, current_user, _input(form))
         )
         if competency is not None:
@@ -274,7 +273,7 @@ def edit_competency(framework_id: int, competency_id: int):
     form = _competency_form(framework, competency)
     problems: list[str] = []
     if form.validate_on_submit():
-        _, problems = commit_or_problems(
+        _, problems = problems_of(
             lambda: update_competency(
                 db.session, competency, current_user, _input(form), form.expected_lock()
             )
@@ -294,7 +293,6 @@ def delete_competency(framework_id: int, competency_id: int):
     if form.validate_on_submit():
         code = competency.code
         remove_competency(db.session, competency, current_user)
-        db.session.commit()
         flash(f"Competency {code} was removed from draft {framework.version_label}.", "success")
         return _back(framework, "#areas")
     requirements = db.session.scalars(
@@ -319,5 +317,4 @@ def move(framework_id: int, competency_id: int):
         abort(400)
     direction = request.form.get("direction", "")
     move_competency(db.session, competency, current_user, direction)
-    db.session.commit()
     return _back(framework, f"#competency-{competency.id}")

@@ -176,7 +176,6 @@ def comparison_csv(project_id: int):
     project = load_project(project_id)
     results_ = _results(project)
     record_view(db.session, current_user, project, "comparison.export")
-    db.session.commit()
     filename = f"evaluation-{project.id}-{_slug(project.title)}-comparison.csv"
     # A BOM lets spreadsheet programs read the UTF-8 names correctly.
     body = "\ufeff" + to_csv(comparison_rows(results_))

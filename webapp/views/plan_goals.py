@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.errors import ConflictError, NotFoundError
 from core.users import Role
 from plans.builder import goal_value_problems
 from plans.goals import (
@@ -37,6 +37,7 @@ from webapp.forms.plans import (
     attach_problems,
 )
 from webapp.plan_helpers import goal_for_training, recommendation_reason, recommendations_for
+from webapp.transactions import refusal_of
 from webapp.views.auth import _safe_next
 from webapp.views.plans import load_editable_plan, load_visible_plan, plan_page
 
@@ -105,14 +106,13 @@ def from_gaps(plan_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return plan_page(plan, 400, ["Check the form and send it again."])
-    try:
-        added = add_goals_from_gaps(
+    added, error = refusal_of(
+        lambda: add_goals_from_gaps(
             db.session, current_user, plan, expected_version=form.expected_version()
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
     if added:
         flash(
             f"{len(added)} goal{'s' if len(added) != 1 else ''} added from your gaps, must "
@@ -160,18 +160,16 @@ def new_goal(plan_id: int):
             form.competency.errors = ["Choose one of the listed competencies."]
             valid = False
         if valid:
-            try:
-                goal = add_goal(
+            goal, error = refusal_of(
+                lambda: add_goal(
                     db.session, current_user, plan, data, expected_version=form.expected_version()
                 )
-            except DomainError as error:
-                db.session.rollback()
-                plan = load_visible_plan(plan_id)
-                problems, status = [error.message, *error.problems], error.status_code
-            else:
-                db.session.commit()
+            )
+            if error is None:
                 flash(f"The goal for {goal.competency_name} is added.", "success")
                 return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="goals"), 303)
+            plan = load_visible_plan(plan_id)
+            problems, status = [error.message, *error.problems], error.status_code
         else:
             status = 400
     return _goal_page(plan, form, None, problems, status)
@@ -193,8 +191,8 @@ def edit_goal(plan_id: int, goal_id: int):
     if request.method == "POST":
         data = _goal_input(form, goal.competency_uuid)
         if _goal_checked(form, plan, data):
-            try:
-                update_goal(
+            _, error = refusal_of(
+                lambda: update_goal(
                     db.session,
                     current_user,
                     plan,
@@ -202,15 +200,13 @@ def edit_goal(plan_id: int, goal_id: int):
                     data,
                     expected_version=form.expected_version(),
                 )
-            except DomainError as error:
-                db.session.rollback()
-                plan = load_visible_plan(plan_id)
-                goal = _goal_of(plan, goal_id)
-                problems, status = [error.message, *error.problems], error.status_code
-            else:
-                db.session.commit()
+            )
+            if error is None:
                 flash(f"The goal for {goal.competency_name} is saved.", "success")
                 return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="goals"), 303)
+            plan = load_visible_plan(plan_id)
+            goal = _goal_of(plan, goal_id)
+            problems, status = [error.message, *error.problems], error.status_code
         else:
             status = 400
     elif not plan.is_draft:
@@ -226,14 +222,13 @@ def delete_goal(plan_id: int, goal_id: int):
     if not form.validate_on_submit():
         return plan_page(plan, 400, ["Check the form and send it again."])
     name = _goal_of(plan, goal_id).competency_name
-    try:
-        remove_goal(
+    _, error = refusal_of(
+        lambda: remove_goal(
             db.session, current_user, plan, goal_id, expected_version=form.expected_version()
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
     flash(f"The goal for {name} is removed; its trainings stay in your trainings.", "success")
     return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="goals"), 303)
 
@@ -304,8 +299,8 @@ def link(plan_id: int, goal_id: int):
     reason = ""
     if source == "recommendation":
         reason = recommendation_reason(plan.person, plan.role_profile.code, int(raw))
-    try:
-        linked = link_training(
+    linked, error = refusal_of(
+        lambda: link_training(
             db.session,
             current_user,
             plan,
@@ -315,12 +310,11 @@ def link(plan_id: int, goal_id: int):
             reason=reason,
             expected_version=form.expected_version(),
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return plan_page(
             load_visible_plan(plan_id), error.status_code, [error.message, *error.problems]
         )
-    db.session.commit()
     flash(f"“{linked.title}” is linked to the goal {goal.competency_name}.", "success")
     return redirect(url_for("plans.detail", plan_id=plan.id, _anchor=f"goal-{goal.id}"), 303)
 
@@ -332,8 +326,8 @@ def unlink(plan_id: int, goal_id: int, link_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return plan_page(plan, 400, ["Check the form and send it again."])
-    try:
-        removed = unlink_training(
+    removed, error = refusal_of(
+        lambda: unlink_training(
             db.session,
             current_user,
             plan,
@@ -341,10 +335,9 @@ def unlink(plan_id: int, goal_id: int, link_id: int):
             link_id,
             expected_version=form.expected_version(),
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
     flash(
         f"“{removed.title}” is no longer linked to the goal; it stays in your trainings.",
         "success",
@@ -384,8 +377,8 @@ def add_to_plan():
         if source == "recommendation"
         else ""
     )
-    try:
-        link_training(
+    _, error = refusal_of(
+        lambda: link_training(
             db.session,
             current_user,
             plan,
@@ -395,14 +388,12 @@ def add_to_plan():
             reason=reason,
             expected_version=plan.lock_version,
         )
-    except ConflictError as error:
-        db.session.rollback()
+    )
+    if isinstance(error, ConflictError):
         flash(error.message, "info")
         return redirect(back, 303)
-    except DomainError as error:
-        db.session.rollback()
+    if error is not None:
         flash(" ".join([error.message, *error.problems]), "danger")
         return redirect(back, 303)
-    db.session.commit()
     flash(f"“{training.title}” is in your plan under the goal {goal.competency_name}.", "success")
     return redirect(back, 303)

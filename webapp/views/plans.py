@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from competencies.services import current_framework
 from core.audit import record_event
-from core.errors import DomainError, NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError
 from core.users import Role, User
 from plans import workflow
 from plans.access import Capacity, can_start_plan, capacities, sees_candidate
@@ -42,6 +42,7 @@ from webapp.forms.plans import (
     ReturnForm,
     attach_problems,
 )
+from webapp.transactions import refusal_of
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -178,22 +179,20 @@ def new():
         form.role_profile_id.data = str(role_id) if role_id else None
     elif _checked(form):
         role = form.role_profile_id.data or ""
-        try:
-            plan = start_plan(
+        plan, error = refusal_of(
+            lambda: start_plan(
                 db.session,
                 current_user,
                 person,
                 _plan_input(form),
                 role_profile_id=int(role) if role.isdecimal() and len(role) < 10 else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            problems = [error.message, *error.problems]
-            status = error.status_code
-        else:
-            db.session.commit()
+        )
+        if error is None:
             flash("Your plan is started. Add goals from your gaps with one click.", "success")
             return redirect(url_for("plans.detail", plan_id=plan.id), 303)
+        problems = [error.message, *error.problems]
+        status = error.status_code
     else:
         status = 400
     return (
@@ -223,23 +222,21 @@ def edit(plan_id: int):
     status = 200
     if request.method == "POST":
         if _checked(form):
-            try:
-                update_plan(
+            _, error = refusal_of(
+                lambda: update_plan(
                     db.session,
                     current_user,
                     plan,
                     _plan_input(form),
                     expected_version=form.expected_version(),
                 )
-            except DomainError as error:
-                db.session.rollback()
-                problems = [error.message, *error.problems]
-                status = error.status_code
-                plan = load_visible_plan(plan_id)
-            else:
-                db.session.commit()
+            )
+            if error is None:
                 flash("The plan's details are saved.", "success")
                 return redirect(url_for("plans.detail", plan_id=plan.id), 303)
+            problems = [error.message, *error.problems]
+            status = error.status_code
+            plan = load_visible_plan(plan_id)
         else:
             status = 400
     elif not plan.is_draft:
@@ -256,20 +253,17 @@ def edit(plan_id: int):
 
 
 def _act(plan_id: int, form_class, call, success: str, form_name: str):
-    """Run one workflow step: check the form, call the domain, commit, or show why not."""
+    """Run one workflow step: check the form, call the domain, or show why not."""
     plan = load_visible_plan(plan_id)
     form = form_class()
     if not form.validate_on_submit():
         return plan_page(plan, 400, ["Check the form and send it again."], **{form_name: form})
-    try:
-        result = call(plan, form)
-    except DomainError as error:
-        db.session.rollback()
+    result, error = refusal_of(lambda: call(plan, form))
+    if error is not None:
         plan = load_visible_plan(plan_id)
         return plan_page(
             plan, error.status_code, [error.message, *error.problems], **{form_name: form}
         )
-    db.session.commit()
     flash(success, "success")
     target = result.id if isinstance(result, DevelopmentPlan) else plan_id
     return redirect(url_for("plans.detail", plan_id=target), 303)
@@ -382,14 +376,13 @@ def discard(plan_id: int):
     if not form.validate_on_submit():
         return plan_page(plan, 400, ["Check the form and send it again."])
     person_id = plan.person_id
-    try:
-        workflow.discard_draft(
+    _, error = refusal_of(
+        lambda: workflow.discard_draft(
             db.session, current_user, plan, expected_version=form.expected_version()
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
     flash("The draft is discarded.", "success")
     remaining = current_plan_id(db.session, person_id)
     if remaining is not None:
@@ -447,8 +440,7 @@ def pdf(plan_id: int):
             action="plan.export",
             entity=plan,
             after={"format": "pdf", "version_number": plan.version_number},
-        )
-        db.session.commit()
+        )  # an audited read: the commit point commits it with the response
     response = send_file(
         BytesIO(data),
         mimetype="application/pdf",

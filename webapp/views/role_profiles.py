@@ -19,7 +19,7 @@ from competencies.role_profiles import (
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, CopyProfileForm, NewProfileForm, ProfileForm
-from webapp.transactions import commit_or_problems, form_status
+from webapp.transactions import form_status, problems_of
 from webapp.views.versions import EDITORS, load_tree
 
 bp = Blueprint("role_profiles", __name__, url_prefix="/framework/versions/<int:framework_id>/roles")
@@ -84,7 +84,7 @@ def edit(framework_id: int, profile_id: int):
             )
             set_requirements(db.session, profile, current_user, choices)
 
-        _, problems = commit_or_problems(save)
+        _, problems = problems_of(save)
         if not problems:
             flash(f"Role profile {profile.name} was saved.", "success")
             return redirect(url_for("versions.detail", framework_id=framework.id) + "#roles")
@@ -107,7 +107,7 @@ def new(framework_id: int):
     form = NewProfileForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        profile, problems = commit_or_problems(
+        profile, problems = problems_of(
             lambda: create_profile(
                 db.session,
                 framework,
@@ -140,7 +140,7 @@ def copy(framework_id: int, profile_id: int):
         form.name.data = f"{profile.name} (copy)"
     problems: list[str] = []
     if form.validate_on_submit():
-        duplicate, problems = commit_or_problems(
+        duplicate, problems = problems_of(
             lambda: copy_profile(
                 db.session, profile, current_user, code=form.code.data, name=form.name.data
             )
@@ -166,7 +166,6 @@ def _set_retired(framework_id: int, profile_id: int, retired: bool):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     set_profile_retired(db.session, profile, current_user, retired)
-    db.session.commit()
     state = "retired: nobody is offered it as a target any more" if retired else "in use again"
     flash(f"{profile.name} is {state}.", "success")
     return redirect(url_for("versions.detail", framework_id=framework.id) + "#roles")

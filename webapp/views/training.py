@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from competencies.models import Competency
 from competencies.services import current_framework
-from core.errors import ConflictError, DomainError, ValidationError
+from core.errors import ConflictError, ValidationError
 from core.users import Role
 from person_profile.target import aimed_role
 from training.features import Constraints, TrainingFormat
@@ -58,6 +58,7 @@ from webapp.ids import parse_id
 from webapp.plan_helpers import draft_goals, goal_for_training
 from webapp.recommending import recommendation_stamp, recommendation_stamp_reading
 from webapp.recommending import state as recommender_state
+from webapp.transactions import refusal_of
 from webapp.views.auth import _safe_next
 
 bp = Blueprint("training", __name__, url_prefix="/training")
@@ -213,13 +214,15 @@ def plan(training_id: int):
     if not form.validate_on_submit():
         flash("Enter the planned date as a calendar date, or leave it empty.", "danger")
         return redirect(url_for("training.detail", training_id=training.id)), 303
-    try:
-        plan_training(db.session, current_user, training, planned_for=form.planned_for.data)
-    except ConflictError as error:
-        db.session.rollback()
+    _, error = refusal_of(
+        lambda: plan_training(
+            db.session, current_user, training, planned_for=form.planned_for.data
+        ),
+        ConflictError,
+    )
+    if error is not None:
         flash(error.message, "info")
     else:
-        db.session.commit()
         flash(f"“{training.title}” is planned. You find it under My trainings.", "success")
     return redirect(_safe_next(form.next.data) or url_for("training.mine"), 303)
 
@@ -267,19 +270,18 @@ def enrollment_status(enrollment_id: int):
     form = StatusForm()
     if not form.validate_on_submit() or not form.version.data.isdecimal():
         return _enrollment_page(item, 400, problems=["Choose one of the offered actions."])
-    try:
-        change_enrollment_status(
+    _, error = refusal_of(
+        lambda: change_enrollment_status(
             db.session,
             item,
             form.status.data,
             current_user,
             expected_version=int(form.version.data),
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         item = get_own_enrollment(db.session, current_user, enrollment_id)
         return _enrollment_page(item, error.status_code, problems=[error.message])
-    db.session.commit()
     flash(f"“{item.training.title}” is now {item.status_enum.label.lower()}.", "success")
     return redirect(url_for("training.enrollment", enrollment_id=item.id), 303)
 
@@ -291,15 +293,15 @@ def enrollment_rating(enrollment_id: int):
     form = RatingForm()
     if not form.validate_on_submit():
         return _enrollment_page(item, 400, rating_form=form)
-    try:
-        rate_enrollment(
+    _, error = refusal_of(
+        lambda: rate_enrollment(
             db.session, item, int(form.rating.data), form.comment.data or "", current_user
-        )
-    except ValidationError as error:
-        db.session.rollback()
+        ),
+        ValidationError,
+    )
+    if error is not None:
         item = get_own_enrollment(db.session, current_user, enrollment_id)
         return _enrollment_page(item, 422, rating_form=form, problems=[error.message])
-    db.session.commit()
     flash("Thank you — your rating is saved.", "success")
     return redirect(url_for("training.enrollment", enrollment_id=item.id), 303)
 
@@ -430,6 +432,19 @@ def _input_from(form, competencies: list[Competency]) -> TrainingInput:
     )
 
 
+def _save(training: Training | None, data: TrainingInput, form) -> Training:
+    if training is None:
+        return create_training(db.session, data, current_user)
+    version = parse_id(form.version.data)
+    return update_training(
+        db.session,
+        training,
+        data,
+        current_user,
+        expected_version=-1 if version is None else version,
+    )
+
+
 def _editor(training: Training | None):
     competencies = _competencies()
     form_class = training_form_class(competencies)
@@ -445,29 +460,14 @@ def _editor(training: Training | None):
     status = 200
     problems: list[str] = []
     if form.validate_on_submit():
-        data = _input_from(form, competencies)
-        try:
-            if training is None:
-                saved = create_training(db.session, data, current_user)
-            else:
-                version = parse_id(form.version.data)
-                saved = update_training(
-                    db.session,
-                    training,
-                    data,
-                    current_user,
-                    expected_version=-1 if version is None else version,
-                )
-        except DomainError as error:
-            db.session.rollback()
-            problems = [error.message, *error.problems] if error.problems else [error.message]
-            status = error.status_code
-            if training is not None:
-                training = get_training(db.session, training.id, include_inactive=True)
-        else:
-            db.session.commit()
+        saved, error = refusal_of(lambda: _save(training, _input_from(form, competencies), form))
+        if error is None:
             flash(f"“{saved.title}” is saved.", "success")
             return redirect(url_for("training.detail", training_id=saved.id), 303)
+        problems = [error.message, *error.problems]
+        status = error.status_code
+        if training is not None:
+            training = get_training(db.session, training.id, include_inactive=True)
     elif form.is_submitted():
         status = 400
     return (
@@ -503,7 +503,6 @@ def set_active(training_id: int):
         flash("Use the Deactivate or Reactivate button.", "danger")
         return redirect(url_for("training.detail", training_id=training.id), 303)
     set_training_active(db.session, training, wanted == "1", current_user)
-    db.session.commit()
     state = "offered again" if training.is_active else "deactivated: hidden from browsing"
     flash(f"“{training.title}” is {state}.", "success")
     return redirect(url_for("training.detail", training_id=training.id), 303)
