@@ -100,9 +100,14 @@ def register_commit_point(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    # These two add their routes to evaluations.bp: importing them registers the routes.
+    # These add their routes to another module's blueprint: importing them registers the routes.
+    import webapp.views.assessment_areas  # noqa: F401
+    import webapp.views.evaluation_corrections  # noqa: F401
     import webapp.views.evaluation_results  # noqa: F401
     import webapp.views.evaluation_sheets  # noqa: F401
+    import webapp.views.plan_goal_trainings  # noqa: F401
+    import webapp.views.plan_workflow  # noqa: F401
+    import webapp.views.training_catalogue  # noqa: F401
     from webapp.views import (
         admin,
         assessments,

@@ -22,9 +22,6 @@ from assessments.services import (
     EvidenceInput,
     RatingInput,
     StaleAssessmentError,
-    answerable_competencies,
-    can_edit_assessment,
-    correct_submitted_rating,
     missing_answers,
     submit_assessment,
 )
@@ -35,23 +32,22 @@ from core.users import Role
 from evaluations.models import EvaluationProject
 from evaluations.projects import can_rate_in_project
 from evaluations.sheet_save import save_sheet_page
-from evaluations.sheets import get_project_sheet_for, get_sheet
+from evaluations.sheets import get_sheet
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.assessments import NOT_ASSESSED, field_names
 from webapp.forms.evaluations import (
-    CorrectionForm,
     SubmitSheetForm,
     build_sheet_form,
 )
 from webapp.ids import parse_id
 from webapp.transactions import refusal_of
-from webapp.views.evaluations import VIEWERS, audit_hr_view, bp, load_project, project_candidate
+from webapp.views.evaluations import bp, load_project, project_candidate
 
 # ---------------------------------------------------------------- the evaluator's rating sheet
 
 
-def _sheet_framework(project: EvaluationProject) -> Framework:
+def sheet_framework(project: EvaluationProject) -> Framework:
     framework = load_framework_tree(db.session, project.role_profile.framework_id)
     assert framework is not None
     return framework
@@ -111,7 +107,7 @@ def _render_sheet(
     conflict: str | None = None,
     submit_form: SubmitSheetForm | None = None,
 ):
-    framework = _sheet_framework(project)
+    framework = sheet_framework(project)
     profile = sheet.role_profile if sheet and sheet.role_profile else project.role_profile
     areas = _sheet_areas(framework, profile)
     answered = set(sheet.current_ratings) if sheet else set()
@@ -155,7 +151,7 @@ def _render_sheet(
 
 
 def _sheet_form_class(project: EvaluationProject):
-    framework = _sheet_framework(project)
+    framework = sheet_framework(project)
     competencies = [c for _, cs in _sheet_areas(framework, project.role_profile) for c in cs]
     return build_sheet_form(competencies, framework.level_values), competencies
 
@@ -308,105 +304,3 @@ def sheet_submit(project_id: int, candidate_id: int):
         return _refused_sheet(project_id, candidate_id, form, error, submit_form=submit_form)
     flash(f"Your rating sheet for {candidate.name} is submitted.", "success")
     return redirect(url_for("evaluations.detail", project_id=project_id), code=303)
-
-
-# ---------------------------------------------------------------- submitted sheets, corrections
-
-
-def _correction_form(
-    sheet_row: Assessment, framework: Framework, formdata: Any = None
-) -> CorrectionForm:
-    form = (
-        CorrectionForm(formdata=formdata) if formdata is not None else CorrectionForm(formdata=None)
-    )
-    competencies = answerable_competencies(db.session, sheet_row)
-    ordered = sorted(competencies.values(), key=lambda c: (c.area.position, c.position))
-    form.competency_id.choices = [("", "Choose…")] + [(str(c.id), c.name) for c in ordered]
-    form.level.choices = (
-        [("", "Choose…")]
-        + [(str(s.value), f"{s.value} — {s.name}") for s in framework.scale_levels]
-        + [(NOT_ASSESSED, "Not observed")]
-    )
-    if formdata is None:
-        form.version.data = str(sheet_row.version)
-    return form
-
-
-def _render_sheet_view(project, sheet_row, correction_form=None, status=200, problems=None):
-    framework = _sheet_framework(project)
-    correction_form = correction_form or _correction_form(sheet_row, framework)
-    competencies = answerable_competencies(db.session, sheet_row)
-    ordered = sorted(competencies.values(), key=lambda c: (c.area.position, c.position))
-    history: dict[int, list[Any]] = {}
-    for rating in sheet_row.ratings:
-        if rating.reason:
-            history.setdefault(rating.competency_id, []).append(rating)
-    by_id = {r.id: r for r in sheet_row.ratings}
-    return (
-        render_template(
-            "evaluations/sheet_view.html",
-            project=project,
-            sheet=sheet_row,
-            competencies=ordered,
-            current=sheet_row.current_ratings,
-            history=history,
-            ratings_by_id=by_id,
-            levels={level.value: level for level in framework.scale_levels},
-            requirements={r.competency_id: r for r in sheet_row.role_profile.requirements},
-            evidence=[e for e in sheet_row.evidence if e.removed_at is None],
-            can_correct=sheet_row.assessor_id == current_user.id
-            and can_rate_in_project(current_user, project),
-            form=correction_form,
-            problems=problems or [],
-        ),
-        status,
-    )
-
-
-@bp.route("/<int:project_id>/sheets/<int:assessment_id>")
-@roles_required(*VIEWERS)
-def sheet_view(project_id: int, assessment_id: int):
-    project = load_project(project_id)
-    sheet_row = get_project_sheet_for(db.session, current_user, project, assessment_id)
-    if sheet_row.is_draft:
-        return redirect(
-            url_for("evaluations.sheet", project_id=project_id, candidate_id=sheet_row.subject_id)
-        )
-    audit_hr_view(project, "sheet.view")
-    return _render_sheet_view(project, sheet_row)
-
-
-@bp.route("/<int:project_id>/sheets/<int:assessment_id>/corrections", methods=["POST"])
-@roles_required(Role.MANAGER)
-def sheet_correct(project_id: int, assessment_id: int):
-    project = load_project(project_id)
-    sheet_row = get_project_sheet_for(db.session, current_user, project, assessment_id)
-    if not can_edit_assessment(current_user, sheet_row):
-        # Readers of a submitted sheet may not correct it: only its author may.
-        abort(404)
-    framework = _sheet_framework(project)
-    form = _correction_form(sheet_row, framework, formdata=request.form)
-    if not form.validate():
-        return _render_sheet_view(project, sheet_row, form, status=400)
-    level = None if form.level.data == NOT_ASSESSED else int(form.level.data)
-    _, error = refusal_of(
-        lambda: correct_submitted_rating(
-            db.session,
-            sheet_row,
-            current_user,
-            competency_id=int(form.competency_id.data),
-            level=level,
-            reason=form.reason.data,
-            expected_version=int(form.version.data),
-        ),
-        ValidationError,
-    )
-    if error is not None:
-        project = load_project(project_id)
-        sheet_row = get_project_sheet_for(db.session, current_user, project, assessment_id)
-        return _render_sheet_view(project, sheet_row, form, 422, [error.message, *error.problems])
-    flash("The correction is recorded; the earlier rating stays in the history.", "success")
-    return redirect(
-        url_for("evaluations.sheet_view", project_id=project_id, assessment_id=assessment_id),
-        code=303,
-    )
