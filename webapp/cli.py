@@ -27,15 +27,10 @@ from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
 from training.history import TooLittleHistoryError, train_and_save
 from training.services import refresh_outcomes
 from webapp.cli_plans import plans_cli
-from webapp.demo import (
-    DEMO_PASSWORD,
-    seed_demo_assessments,
-    seed_demo_draft,
-    seed_demo_evaluations,
-    seed_demo_people,
-    seed_demo_training,
-)
+from webapp.demo import DEMO_PASSWORD, seed_demo_assessments, seed_demo_draft, seed_demo_people
+from webapp.demo_evaluations import seed_demo_evaluations
 from webapp.demo_plans import seed_demo_plans
+from webapp.demo_training import seed_demo_training
 from webapp.extensions import db
 from webapp.privacy import purge_expired
 from webapp.recommending import artefact_key, recommender_dir
