@@ -17,6 +17,7 @@ from competencies.role_profiles import (
     update_profile_details,
 )
 from webapp.auth import roles_required
+from webapp.editor_forms import editor_form_view
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, CopyProfileForm, NewProfileForm, ProfileForm
 from webapp.transactions import form_status, problems_of
@@ -105,27 +106,29 @@ def new(framework_id: int):
     framework = get_framework(db.session, framework_id)
     require_draft(framework)
     form = NewProfileForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        profile, problems = problems_of(
-            lambda: create_profile(
-                db.session,
-                framework,
-                current_user,
-                code=form.code.data,
-                name=form.name.data,
-                description=form.description.data or "",
-                qualifications=_lines(form.qualifications.data),
-            )
-        )
-        if profile is not None:
-            flash(f"Role profile {profile.name} was created; now set its requirements.", "success")
-            return redirect(
-                url_for("role_profiles.edit", framework_id=framework.id, profile_id=profile.id)
-            )
-    return render_template(
-        "role_profiles/new.html", framework=framework, form=form, problems=problems
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: create_profile(
+            db.session,
+            framework,
+            current_user,
+            code=form.code.data,
+            name=form.name.data,
+            description=form.description.data or "",
+            qualifications=_lines(form.qualifications.data),
+        ),
+        saved=lambda profile: (
+            f"Role profile {profile.name} was created; now set its requirements.",
+            _to_editor(framework, profile),
+        ),
+        page=lambda problems: render_template(
+            "role_profiles/new.html", framework=framework, form=form, problems=problems
+        ),
+    )
+
+
+def _to_editor(framework, profile):
+    return redirect(url_for("role_profiles.edit", framework_id=framework.id, profile_id=profile.id))
 
 
 @bp.route("/<int:profile_id>/copy", methods=["GET", "POST"])
@@ -138,25 +141,23 @@ def copy(framework_id: int, profile_id: int):
     if request.method == "GET":
         form.code.data = f"{profile.code}-COPY"[:40]
         form.name.data = f"{profile.name} (copy)"
-    problems: list[str] = []
-    if form.validate_on_submit():
-        duplicate, problems = problems_of(
-            lambda: copy_profile(
-                db.session, profile, current_user, code=form.code.data, name=form.name.data
-            )
-        )
-        if duplicate is not None:
-            flash(f"{duplicate.name} was created from {profile.name}.", "success")
-            return redirect(
-                url_for("role_profiles.edit", framework_id=framework.id, profile_id=duplicate.id)
-            )
-    return render_template(
-        "role_profiles/copy.html",
-        framework=framework,
-        profile=profile,
-        form=form,
-        problems=problems,
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: copy_profile(
+            db.session, profile, current_user, code=form.code.data, name=form.name.data
+        ),
+        saved=lambda duplicate: (
+            f"{duplicate.name} was created from {profile.name}.",
+            _to_editor(framework, duplicate),
+        ),
+        page=lambda problems: render_template(
+            "role_profiles/copy.html",
+            framework=framework,
+            profile=profile,
+            form=form,
+            problems=problems,
+        ),
+    )
 
 
 def _set_retired(framework_id: int, profile_id: int, retired: bool):
