@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_proxies(app)
     register_url_converters(app)
     register_extensions(app)
+    register_commit_point(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -102,10 +103,22 @@ def register_extensions(app: Flask) -> None:
     read_outside_transactions_on_postgresql(app)
 
 
+def register_commit_point(app: Flask) -> None:
+    """One place commits a request's writes, or rolls them back (webapp.transactions)."""
+    from webapp import transactions
+
+    transactions.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
-    # These two add their routes to evaluations.bp: importing them registers the routes.
+    # These add their routes to another module's blueprint: importing them registers the routes.
+    import webapp.views.assessment_areas  # noqa: F401
+    import webapp.views.evaluation_corrections  # noqa: F401
     import webapp.views.evaluation_results  # noqa: F401
     import webapp.views.evaluation_sheets  # noqa: F401
+    import webapp.views.plan_goal_trainings  # noqa: F401
+    import webapp.views.plan_workflow  # noqa: F401
+    import webapp.views.training_catalogue  # noqa: F401
     from webapp.views import (
         admin,
         assessments,

@@ -1,8 +1,11 @@
-"""Command-line interface: `flask --app wsgi <command>`. Each command parses, calls, commits."""
+"""Command-line interface: `flask --app wsgi <command>`. Each command parses, calls the domain
+inside :func:`one_transaction` (a command's one commit point: commands are not requests), echoes."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -25,15 +28,10 @@ from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
 from training.enrollment_outcomes import refresh_outcomes
 from training.history import TooLittleHistoryError, train_and_save
 from webapp.cli_plans import plans_cli
-from webapp.demo import (
-    DEMO_PASSWORD,
-    seed_demo_assessments,
-    seed_demo_draft,
-    seed_demo_evaluations,
-    seed_demo_people,
-    seed_demo_training,
-)
+from webapp.demo import DEMO_PASSWORD, seed_demo_assessments, seed_demo_draft, seed_demo_people
+from webapp.demo_evaluations import seed_demo_evaluations
 from webapp.demo_plans import seed_demo_plans
+from webapp.demo_training import seed_demo_training
 from webapp.extensions import db
 from webapp.privacy import purge_expired
 from webapp.recommending import artefact_key, recommender_dir
@@ -43,10 +41,22 @@ recommender_cli = AppGroup("recommender", help="Train and evaluate the training 
 competencies_cli = AppGroup("competencies", help="Inspect and exchange the competency framework.")
 
 
-def _fail(error: DomainError) -> None:
-    db.session.rollback()
-    lines = [error.message, *[f"  - {p}" for p in error.problems]]
-    raise click.ClickException("\n".join(lines))
+@contextmanager
+def one_transaction() -> Iterator[None]:
+    """Commit what the block wrote when it ends without error, else roll it all back.
+
+    A ``DomainError`` becomes the command's error message (and exit status 1).
+    """
+    try:
+        yield
+    except DomainError as error:
+        db.session.rollback()
+        lines = [error.message, *[f"  - {p}" for p in error.problems]]
+        raise click.ClickException("\n".join(lines)) from error
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
 
 
 @click.command("seed")
@@ -60,7 +70,7 @@ def seed_command(demo: bool) -> None:
             "Refusing to seed demo data in production (PROFICIO_ENV=production): the demo "
             "accounts have a public password. Nothing was written."
         )
-    try:
+    with one_transaction():
         framework, created = seed_default_framework(db.session)
         people = seed_demo_people(db.session) if demo else []
         rounds = seed_demo_assessments(db.session) if demo else []
@@ -74,9 +84,6 @@ def seed_command(demo: bool) -> None:
         )
         projects = seed_demo_evaluations(db.session) if demo else []
         plans = seed_demo_plans(db.session) if demo else []
-    except DomainError as error:
-        _fail(error)
-    db.session.commit()
     state = "loaded" if created else "already present"
     click.echo(f"Framework {framework.name} v{framework.version_label}: {state}.")
     if demo_draft is not None:
@@ -120,11 +127,8 @@ def seed_command(demo: bool) -> None:
 )
 def users_create(email: str, name: str, role: str, password: str) -> None:
     """Create a user who can sign in at once."""
-    try:
+    with one_transaction():
         user = create_user(db.session, email=email, name=name, role=role, password=password)
-    except DomainError as error:
-        _fail(error)
-    db.session.commit()
     click.echo(f"Created {user.email} ({Role(user.role).label}).")
 
 
@@ -142,12 +146,9 @@ def users_set_password(email: str, password: str) -> None:
     user = get_user_by_email(db.session, email)
     if user is None:
         raise click.ClickException(f"No account has the e-mail {email}.")
-    try:
+    with one_transaction():
         user.set_password(password)
-    except DomainError as error:
-        _fail(error)
-    record_event(db.session, actor=None, action="user.set_password", entity=user)
-    db.session.commit()
+        record_event(db.session, actor=None, action="user.set_password", entity=user)
     click.echo(f"New password set for {user.email}; their other sessions have ended.")
 
 
@@ -228,10 +229,8 @@ def competencies_export(file_format: str, out: str, version_id: int | None) -> N
                 "No framework is published yet. Run `flask --app wsgi seed`."
             )
     else:
-        try:
+        with one_transaction():
             framework = get_framework(db.session, version_id)
-        except DomainError as error:
-            _fail(error)
     tree = load_framework_tree(db.session, framework.id)
     exported = interchange.export_framework(tree, file_format)
     if out == "-":
@@ -268,13 +267,10 @@ def competencies_import(file: str, file_format: str | None, publish: bool, note:
             *[f"  - {p}" for p in preview.problems],
         ]
         raise click.ClickException("\n".join(lines))
-    try:
+    with one_transaction():
         framework = interchange.write_import(db.session, preview, actor=None)
         if publish:
             publish_draft(db.session, framework, None, note)
-    except DomainError as error:
-        _fail(error)
-    db.session.commit()
     counts = ", ".join(f"{n} {what}" for what, n in preview.counts.items() if n)
     state = "published" if publish else "a draft; publish it on the framework versions page"
     click.echo(
@@ -290,8 +286,8 @@ def competencies_import(file: str, file_format: str | None, publish: bool, note:
 @click.option("--min-people", default=30, show_default=True, help="Fewest people to learn from.")
 def recommender_train(min_rows: int, min_people: int) -> None:
     """Learn from completed trainings (before/after levels) and save the model artefact."""
-    changed = refresh_outcomes(db.session)
-    db.session.commit()
+    with one_transaction():
+        changed = refresh_outcomes(db.session)
     directory = recommender_dir(current_app)
     try:
         metadata = train_and_save(
@@ -373,8 +369,8 @@ privacy_cli = AppGroup("privacy", help="Data-protection housekeeping.")
 def privacy_purge(audit_days: int | None) -> None:
     """Delete audit events past the retention period and stale sign-in failures."""
     days = audit_days or current_app.config["AUDIT_RETENTION_DAYS"]
-    summary = purge_expired(db.session, days)
-    db.session.commit()
+    with one_transaction():
+        summary = purge_expired(db.session, days)
     click.echo(
         f"Kept {days} days of audit events: deleted {summary['audit_events_deleted']} events "
         f"and {summary['login_attempts_deleted']} old sign-in failures."

@@ -1,4 +1,6 @@
-"""Friendly error pages (and JSON for API clients); every 5xx rolls the session back."""
+"""Friendly error pages (and JSON for API clients). A handler of a failure discards the
+session's changes before it renders; the commit point (webapp.transactions) rolls back any
+other error response."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import DomainError
-from webapp.extensions import db
+from webapp.transactions import discard_changes
 
 log = logging.getLogger(__name__)
 
@@ -83,31 +85,31 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()
+        discard_changes()
         return render_error(error.status_code, error.message, error.problems)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
         if status >= 500:
-            db.session.rollback()
+            discard_changes()
         description = MESSAGES.get(status) if status in MESSAGES else error.description
         return render_error(status, description)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        db.session.rollback()
+        discard_changes()
         log.error("database unavailable: %s", error.orig)
         return render_error(503)
 
     @app.errorhandler(DBAPIError)
     def database_error(error: DBAPIError):
-        db.session.rollback()
+        discard_changes()
         log.exception("database error")
         return render_error(500)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
+        discard_changes()
         log.exception("unhandled error")
         return render_error(500)

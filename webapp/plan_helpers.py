@@ -32,12 +32,6 @@ def draft_goals(person: User) -> list[PlanGoal]:
     )
 
 
-def goal_for_training(goals: list[PlanGoal], competency_codes: list[str]) -> PlanGoal | None:
-    """The first goal (by the training's competency order) the training works on."""
-    by_code = {g.competency_code: g for g in goals}
-    return next((by_code[c] for c in competency_codes if c in by_code), None)
-
-
 def recommendations_for(
     person: User, role_code: str | None, *, k: int = 40
 ) -> tuple[RecommendationResult | None, dict[str, str]]:

@@ -20,7 +20,8 @@ def training_server(tmp_path: Path, browser):
 
     from competencies.services import seed_default_framework
     from webapp import create_app
-    from webapp.demo import seed_demo_people, seed_demo_training
+    from webapp.demo import seed_demo_people
+    from webapp.demo_training import seed_demo_training
     from webapp.extensions import db
     from webapp.recommending import artefact_key, recommender_dir
 

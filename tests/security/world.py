@@ -108,12 +108,8 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     from training.enrollments import plan_training
     from training.models import Training
     from webapp import create_app
-    from webapp.demo import (
-        seed_demo_assessments,
-        seed_demo_draft,
-        seed_demo_evaluations,
-        seed_demo_people,
-    )
+    from webapp.demo import seed_demo_assessments, seed_demo_draft, seed_demo_people
+    from webapp.demo_evaluations import seed_demo_evaluations
     from webapp.demo_plans import seed_demo_plans
     from webapp.extensions import db
 

@@ -10,7 +10,7 @@ from evaluations.project_access import get_project_for
 from evaluations.results import build_project_results, corrections_for
 from evaluations.sheets import sheet_states
 from person_profile.build import build_person_profile
-from webapp.demo import DEMO_PROJECT_MAIN, DEMO_PROJECT_OPEN
+from webapp.demo_evaluations import DEMO_PROJECT_MAIN, DEMO_PROJECT_OPEN
 
 
 def test_seed_demo_creates_both_projects_once(runner, db_session):

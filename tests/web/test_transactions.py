@@ -1,7 +1,7 @@
 """How a request talks to the database: on PostgreSQL a request that only reads runs outside
-any transaction (no BEGIN, no COMMIT, and psycopg keeps its prepared statements), one that
-writes starts its transaction at its first write, and one that failed or wrote anything it did
-not commit is rolled back, so nothing half-written is ever kept."""
+any transaction (no BEGIN, and psycopg keeps its prepared statements), one that writes starts
+its transaction at its first write, and one that failed is rolled back, so nothing
+half-written is ever kept (the commit point itself: tests/web/test_commit_point.py)."""
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ def endings(app):
 
 @pytest.fixture()
 def test_routes(app):
-    """Views that misbehave on purpose: they change a person's name and never commit."""
+    """Views that change a person's name (and never commit: the commit point does)."""
     from webapp.extensions import db
 
     def rename(how: str) -> str:
@@ -82,11 +82,6 @@ def _name(db_session) -> str:
     return db_session.scalar(sa.select(User.name).where(User.email == CANDIDATE))
 
 
-def test_a_page_that_only_reads_commits_nothing(candidate_client, endings):
-    assert candidate_client.get("/profile/").status_code == 200
-    assert "commit" not in endings
-
-
 def test_postgresql_reads_run_outside_a_transaction(test_routes, client, seeded, database_url):
     _postgresql_only(database_url)
     assert client.get("/_test/status/read").get_data(as_text=True) == "IDLE"
@@ -110,13 +105,12 @@ def test_a_connection_that_wrote_reads_outside_a_transaction_again(
 
 
 @pytest.mark.parametrize("how", ["update", "flush", "pending"])
-def test_an_uncommitted_write_is_rolled_back_not_committed(
+def test_a_write_of_a_view_that_answered_without_error_is_committed(
     test_routes, client, seeded, db_session, endings, how
 ):
-    before = _name(db_session)
     assert client.get(f"/_test/rename/{how}").status_code == 200
-    assert endings == ["rollback"]
-    assert _name(db_session) == before
+    assert endings == ["commit"]
+    assert _name(db_session) == "Half written"
 
 
 def test_a_failed_request_is_rolled_back(test_routes, seeded, db_session, endings):

@@ -30,7 +30,8 @@ def probed_app(app, seeded):
     @app.route("/_probe/after-a-write")
     def after_a_write():
         db.session.execute(sa.update(User).where(User.email == EMAIL).values(name="Not kept"))
-        return {"name": current_user.name, "held": current_user._get_current_object() in db.session}
+        held = current_user._get_current_object() in db.session
+        return {"name": current_user.name, "held": held}, 409
 
     return app
 
@@ -47,7 +48,7 @@ def test_after_a_write_the_user_is_read_inside_the_requests_transaction(probed_a
     assert login(client, EMAIL).status_code == 302
     body = client.get("/_probe/after-a-write").get_json()
     assert body == {"name": "Not kept", "held": True}
-    # The request ended without a commit, so its write is gone.
+    # The request answered with an error, so the commit point rolled its write back.
     assert (
         db_session.scalar(sa.select(User.name).where(User.email == EMAIL)) == "Alex Demo-Candidate"
     )

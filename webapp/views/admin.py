@@ -14,6 +14,7 @@ from core.users import Role, User, create_user, update_user
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.admin import AuditFilterForm, UserCreateForm, UserEditForm
+from webapp.transactions import refusal_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
@@ -26,23 +27,22 @@ def users():
     status = 200
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            user = create_user(
+        user, error = refusal_of(
+            lambda: create_user(
                 db.session,
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
                 password=form.password.data,
                 actor=current_user,
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems
-            status = 422
-        else:
-            db.session.commit()
+            ),
+            ValidationError,
+        )
+        if error is None:
             flash(f"{user.name} can now sign in as {Role(user.role).label}.", "success")
             return redirect(url_for("admin.users"))
+        problems = error.problems
+        status = 422
     elif form.is_submitted():
         status = 400
     people = db.session.scalars(sa.select(User).order_by(User.role, User.name)).all()
@@ -58,22 +58,21 @@ def user_edit(user_id: int):
     form = UserEditForm(obj=person)
     status = 200
     if form.validate_on_submit():
-        try:
-            update_user(
+        _, error = refusal_of(
+            lambda: update_user(
                 db.session,
                 person,
                 role=form.role.data,
                 is_active=form.is_active.data,
                 actor=current_user,
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            form.role.errors = [error.message]
-            status = 422
-        else:
-            db.session.commit()
+            ),
+            ValidationError,
+        )
+        if error is None:
             flash(f"Saved. {person.name} will need to sign in again.", "success")
             return redirect(url_for("admin.users"))
+        form.role.errors = [error.message]
+        status = 422
     elif form.is_submitted():
         status = 400
     return render_template("admin/user_edit.html", form=form, person=person), status

@@ -18,6 +18,7 @@ from core.login_throttle import (
 from core.users import authenticate, end_all_sessions, normalise_email
 from webapp.extensions import db, rate_limited
 from webapp.forms.auth import LoginForm
+from webapp.transactions import keep_changes_on_error
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -59,11 +60,11 @@ def login():
             session.clear()
             login_user(user, remember=form.remember.data)
             record_event(db.session, actor=user, action="user.login", entity=user)
-            db.session.commit()
             flash(f"Welcome, {user.name}.", "success")
             return redirect(next_url or url_for("main.home"))
         record_failed_login(db.session, email, address)
-        db.session.commit()
+        # The answer is a 401, but the attempt must be saved or the throttle never holds.
+        keep_changes_on_error()
         log.warning("failed sign-in for %r from %s", email, address)
         flash(LOGIN_FAILED, "danger")
         status = 401
@@ -78,7 +79,6 @@ def logout():
         # A new token invalidates every copy of this user's session cookie, here and elsewhere.
         end_all_sessions(current_user)
         record_event(db.session, actor=current_user, action="user.logout", entity=current_user)
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

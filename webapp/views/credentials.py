@@ -21,6 +21,7 @@ from core.users import Role
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.profile import CertificationForm, QualificationForm
+from webapp.transactions import refusal_of
 
 bp = Blueprint("credentials", __name__, url_prefix="/profile")
 
@@ -57,19 +58,19 @@ def qualification_add():
     other = CertificationForm(prefix="c", formdata=None)
     if not form.validate():
         return _render_credentials(form, other, 400)
-    try:
-        row = add_qualification(
+    row, error = refusal_of(
+        lambda: add_qualification(
             db.session,
             current_user,
             kind=form.kind.data,
             title=form.title.data or "",
             institution=form.institution.data or "",
             completed_on=form.completed_on.data,
-        )
-    except ValidationError as error:
-        db.session.rollback()
+        ),
+        ValidationError,
+    )
+    if error is not None:
         return _render_credentials(form, other, 422, [error.message, *error.problems])
-    db.session.commit()
     flash(f"Added: {row.title or row.kind_enum.label}.", "success")
     return redirect(url_for("credentials.index"), code=303)
 
@@ -81,8 +82,8 @@ def certification_add():
     other = QualificationForm(prefix="q", formdata=None)
     if not form.validate():
         return _render_credentials(other, form, 400)
-    try:
-        row = add_certification(
+    row, error = refusal_of(
+        lambda: add_certification(
             db.session,
             current_user,
             name=form.name.data,
@@ -91,11 +92,11 @@ def certification_add():
             obtained_on=form.obtained_on.data,
             expires_on=form.expires_on.data,
             credential_id=form.credential_id.data or "",
-        )
-    except ValidationError as error:
-        db.session.rollback()
+        ),
+        ValidationError,
+    )
+    if error is not None:
         return _render_credentials(other, form, 422, [error.message, *error.problems])
-    db.session.commit()
     flash(f"Added the certification {row.name}.", "success")
     return redirect(url_for("credentials.index"), code=303)
 
@@ -104,7 +105,6 @@ def certification_add():
 @roles_required(Role.CANDIDATE)
 def qualification_remove(qualification_id: int):
     remove_qualification(db.session, current_user, qualification_id)
-    db.session.commit()
     flash("The qualification was removed.", "info")
     return redirect(url_for("credentials.index"), code=303)
 
@@ -113,6 +113,5 @@ def qualification_remove(qualification_id: int):
 @roles_required(Role.CANDIDATE)
 def certification_remove(certification_id: int):
     remove_certification(db.session, current_user, certification_id)
-    db.session.commit()
     flash("The certification was removed.", "info")
     return redirect(url_for("credentials.index"), code=303)

@@ -27,6 +27,7 @@ from competencies.editing import (
 )
 from competencies.models import Competency, Framework, RoleRequirement
 from webapp.auth import roles_required
+from webapp.editor_forms import editor_form_view
 from webapp.extensions import db
 from webapp.forms.frameworks import (
     AreaForm,
@@ -35,7 +36,7 @@ from webapp.forms.frameworks import (
     FrameworkDetailsForm,
     ScaleForm,
 )
-from webapp.transactions import commit_or_problems, form_status
+from webapp.transactions import form_status, problems_of
 from webapp.views.versions import EDITORS, load_tree
 
 bp = Blueprint("drafts", __name__, url_prefix="/framework/versions/<int:framework_id>")
@@ -58,28 +59,25 @@ def details(framework_id: int):
     form = FrameworkDetailsForm(obj=None if request.method == "POST" else framework)
     if request.method == "GET":
         form.lock_version.data = str(framework.lock_version)
-    problems: list[str] = []
-    if form.validate_on_submit():
-        _, problems = commit_or_problems(
-            lambda: update_framework_details(
-                db.session,
-                framework,
-                current_user,
-                name=form.name.data,
-                version_label=form.version_label.data,
-                code=form.code.data or "",
-                description=form.description.data or "",
-                change_note=form.change_note.data or "",
-                source=form.source.data or "",
-                expected_lock=form.expected_lock(),
-            )
-        )
-        if not problems:
-            flash("The draft's details were saved.", "success")
-            return _back(framework)
-    return render_template(
-        "drafts/details.html", framework=framework, form=form, problems=problems
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: update_framework_details(
+            db.session,
+            framework,
+            current_user,
+            name=form.name.data,
+            version_label=form.version_label.data,
+            code=form.code.data or "",
+            description=form.description.data or "",
+            change_note=form.change_note.data or "",
+            source=form.source.data or "",
+            expected_lock=form.expected_lock(),
+        ),
+        saved=lambda _: ("The draft's details were saved.", _back(framework)),
+        page=lambda problems: render_template(
+            "drafts/details.html", framework=framework, form=form, problems=problems
+        ),
+    )
 
 
 @bp.route("/scale", methods=["GET", "POST"])
@@ -94,28 +92,24 @@ def scale(framework_id: int):
             form.levels.append_entry(
                 {"value": level.value, "name": level.name, "description": level.description}
             )
-    problems: list[str] = []
-    if form.validate_on_submit():
-        levels = [
-            ScaleLevelInput(level.value.data, level.name.data, level.description.data or "")
-            for level in (entry.form for entry in form.levels)
-        ]
-        _, problems = commit_or_problems(
-            lambda: update_scale(
-                db.session,
-                framework,
-                current_user,
-                scale_name=form.scale_name.data,
-                levels=levels,
-                expected_lock=form.expected_lock(),
-            )
-        )
-        if not problems:
-            flash("The scale was saved.", "success")
-            return _back(framework, "#scale")
-    return render_template(
-        "drafts/scale.html", framework=framework, form=form, problems=problems
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: update_scale(
+            db.session,
+            framework,
+            current_user,
+            scale_name=form.scale_name.data,
+            levels=[
+                ScaleLevelInput(level.value.data, level.name.data, level.description.data or "")
+                for level in (entry.form for entry in form.levels)
+            ],
+            expected_lock=form.expected_lock(),
+        ),
+        saved=lambda _: ("The scale was saved.", _back(framework, "#scale")),
+        page=lambda problems: render_template(
+            "drafts/scale.html", framework=framework, form=form, problems=problems
+        ),
+    )
 
 
 @bp.route("/areas/new", methods=["GET", "POST"])
@@ -123,24 +117,21 @@ def scale(framework_id: int):
 def new_area(framework_id: int):
     framework = _draft(framework_id)
     form = AreaForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        _, problems = commit_or_problems(
-            lambda: add_area(
-                db.session,
-                framework,
-                current_user,
-                code=form.code.data,
-                name=form.name.data,
-                description=form.description.data or "",
-            )
-        )
-        if not problems:
-            flash(f"Area {form.name.data} was added.", "success")
-            return _back(framework, "#areas")
-    return render_template(
-        "drafts/area.html", framework=framework, area=None, form=form, problems=problems
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: add_area(
+            db.session,
+            framework,
+            current_user,
+            code=form.code.data,
+            name=form.name.data,
+            description=form.description.data or "",
+        ),
+        saved=lambda _: (f"Area {form.name.data} was added.", _back(framework, "#areas")),
+        page=lambda problems: render_template(
+            "drafts/area.html", framework=framework, area=None, form=form, problems=problems
+        ),
+    )
 
 
 @bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
@@ -151,25 +142,22 @@ def edit_area(framework_id: int, area_id: int):
     form = AreaForm(obj=None if request.method == "POST" else area)
     if request.method == "GET":
         form.lock_version.data = str(area.lock_version)
-    problems: list[str] = []
-    if form.validate_on_submit():
-        _, problems = commit_or_problems(
-            lambda: update_area(
-                db.session,
-                area,
-                current_user,
-                code=form.code.data,
-                name=form.name.data,
-                description=form.description.data or "",
-                expected_lock=form.expected_lock(),
-            )
-        )
-        if not problems:
-            flash(f"Area {area.name} was saved.", "success")
-            return _back(framework, "#areas")
-    return render_template(
-        "drafts/area.html", framework=framework, area=area, form=form, problems=problems
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: update_area(
+            db.session,
+            area,
+            current_user,
+            code=form.code.data,
+            name=form.name.data,
+            description=form.description.data or "",
+            expected_lock=form.expected_lock(),
+        ),
+        saved=lambda _: (f"Area {area.name} was saved.", _back(framework, "#areas")),
+        page=lambda problems: render_template(
+            "drafts/area.html", framework=framework, area=area, form=form, problems=problems
+        ),
+    )
 
 
 @bp.route("/areas/<int:area_id>/delete", methods=["POST"])
@@ -181,7 +169,6 @@ def delete_area(framework_id: int, area_id: int):
         abort(400)
     name = area.name
     remove_area(db.session, area, current_user)
-    db.session.commit()
     flash(f"Area {name} was removed.", "success")
     return _back(framework, "#areas")
 
@@ -257,7 +244,7 @@ def new_competency(framework_id: int):
     form = _competency_form(framework, None)
     problems: list[str] = []
     if form.validate_on_submit():
-        competency, problems = commit_or_problems(
+        competency, problems = problems_of(
             lambda: add_competency(db.session, framework, current_user, _input(form))
         )
         if competency is not None:
@@ -274,7 +261,7 @@ def edit_competency(framework_id: int, competency_id: int):
     form = _competency_form(framework, competency)
     problems: list[str] = []
     if form.validate_on_submit():
-        _, problems = commit_or_problems(
+        _, problems = problems_of(
             lambda: update_competency(
                 db.session, competency, current_user, _input(form), form.expected_lock()
             )
@@ -294,7 +281,6 @@ def delete_competency(framework_id: int, competency_id: int):
     if form.validate_on_submit():
         code = competency.code
         remove_competency(db.session, competency, current_user)
-        db.session.commit()
         flash(f"Competency {code} was removed from draft {framework.version_label}.", "success")
         return _back(framework, "#areas")
     requirements = db.session.scalars(
@@ -319,5 +305,4 @@ def move(framework_id: int, competency_id: int):
         abort(400)
     direction = request.form.get("direction", "")
     move_competency(db.session, competency, current_user, direction)
-    db.session.commit()
     return _back(framework, f"#competency-{competency.id}")

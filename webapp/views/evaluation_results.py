@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable
 
 from flask import (
@@ -14,7 +13,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from core.cache import StampReading
-from core.csv_export import to_csv
+from evaluations.comparison_csv import comparison_csv as comparison_csv_text
+from evaluations.comparison_csv import comparison_file_name
 from evaluations.models import EvaluationProject
 from evaluations.project_access import (
     ProjectPerson,
@@ -106,87 +106,15 @@ def comparison(project_id: int):
     return render_template("evaluations/comparison.html", project=project, body=body)
 
 
-MARKER_TEXT = {"blind_spot": "blind spot", "hidden_strength": "hidden strength"}
-
-
-def comparison_rows(results: ProjectResults) -> list[list[object]]:
-    """The comparison in long form: one row per candidate and competency, ranking repeated."""
-    header = [
-        "rank",
-        "candidate",
-        "email",
-        "must_gate",
-        "musts_met",
-        "musts_total",
-        "fit_score",
-        "total_gap",
-        "competency_code",
-        "competency",
-        "requirement",
-        "target",
-        "evaluated_level",
-        "evaluators_observed",
-        "lowest",
-        "highest",
-        "self_level",
-        "gap",
-        "self_view",
-        "calibration_flag",
-    ]
-    rows: list[list[object]] = [header]
-    positions = {r.entry.key: r.position for r in results.ranking}
-    ordered = sorted(
-        results.candidates, key=lambda c: (positions.get(c.candidate_id, 10**6), c.name.lower())
-    )
-    for candidate in ordered:
-        readiness = candidate.readiness
-        for row in candidate.rows:
-            given = row.given
-            rows.append(
-                [
-                    positions.get(candidate.candidate_id, "not rated"),
-                    candidate.name,
-                    candidate.email,
-                    ("passed" if readiness.gate_passed else "failed") if readiness else "",
-                    readiness.musts_met if readiness else "",
-                    readiness.musts_total if readiness else "",
-                    ""
-                    if not readiness or readiness.fit_score is None
-                    else f"{readiness.fit_score:.1f}",
-                    "" if candidate.total_gap is None else candidate.total_gap,
-                    row.axis.code,
-                    row.axis.name,
-                    row.axis.requirement or "",
-                    "" if row.axis.target is None else row.axis.target,
-                    "" if row.evaluated is None else row.evaluated,
-                    row.observed_count,
-                    given[0] if given else "",
-                    given[-1] if given else "",
-                    "" if row.self_level is None else row.self_level,
-                    "" if row.gap is None else row.gap,
-                    MARKER_TEXT.get(row.perception or "", ""),
-                    "yes" if row.needs_calibration else "",
-                ]
-            )
-    return rows
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "project"
-
-
 @bp.route("/<int:project_id>/comparison.csv")
 @roles_required(*VIEWERS)
 def comparison_csv(project_id: int):
     project = load_project(project_id)
-    results_ = _results(project)
     record_view(db.session, current_user, project, "comparison.export")
-    db.session.commit()
-    filename = f"evaluation-{project.id}-{_slug(project.title)}-comparison.csv"
-    # A BOM lets spreadsheet programs read the UTF-8 names correctly.
-    body = "\ufeff" + to_csv(comparison_rows(results_))
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = Response(comparison_csv_text(_results(project)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{comparison_file_name(project)}"'
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

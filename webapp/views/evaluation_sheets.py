@@ -16,34 +16,34 @@ from flask import (
 )
 from flask_login import current_user
 
-from assessments.access import AssessmentLockedError, StaleAssessmentError, can_edit_assessment
-from assessments.answers import save_answers
-from assessments.evidence import EvidenceInput, remove_evidence
+from assessments.access import AssessmentLockedError, StaleAssessmentError
+from assessments.evidence import EvidenceInput
 from assessments.models import Assessment, EvidenceKind
-from assessments.ratings import RatingInput, answerable_competencies
-from assessments.submission import correct_submitted_rating, missing_answers, submit_assessment
+from assessments.ratings import RatingInput
+from assessments.submission import missing_answers, submit_assessment
 from competencies.models import Framework, RoleProfile
 from competencies.services import load_framework_tree
-from core.errors import ConflictError, ValidationError
+from core.errors import ConflictError, DomainError, ValidationError
 from core.users import Role
 from evaluations.models import EvaluationProject
 from evaluations.project_access import can_rate_in_project
-from evaluations.sheets import get_project_sheet_for, get_sheet, start_sheet
+from evaluations.sheet_save import save_sheet_page
+from evaluations.sheets import get_sheet
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.assessments import NOT_ASSESSED, field_names
 from webapp.forms.evaluations import (
-    CorrectionForm,
     SubmitSheetForm,
     build_sheet_form,
 )
 from webapp.ids import parse_id
-from webapp.views.evaluations import VIEWERS, audit_hr_view, bp, load_project, project_candidate
+from webapp.transactions import refusal_of
+from webapp.views.evaluations import bp, load_project, project_candidate
 
 # ---------------------------------------------------------------- the evaluator's rating sheet
 
 
-def _sheet_framework(project: EvaluationProject) -> Framework:
+def sheet_framework(project: EvaluationProject) -> Framework:
     framework = load_framework_tree(db.session, project.role_profile.framework_id)
     assert framework is not None
     return framework
@@ -103,7 +103,7 @@ def _render_sheet(
     conflict: str | None = None,
     submit_form: SubmitSheetForm | None = None,
 ):
-    framework = _sheet_framework(project)
+    framework = sheet_framework(project)
     profile = sheet.role_profile if sheet and sheet.role_profile else project.role_profile
     areas = _sheet_areas(framework, profile)
     answered = set(sheet.current_ratings) if sheet else set()
@@ -147,7 +147,7 @@ def _render_sheet(
 
 
 def _sheet_form_class(project: EvaluationProject):
-    framework = _sheet_framework(project)
+    framework = sheet_framework(project)
     competencies = [c for _, cs in _sheet_areas(framework, project.role_profile) for c in cs]
     return build_sheet_form(competencies, framework.level_values), competencies
 
@@ -200,59 +200,24 @@ def sheet(project_id: int, candidate_id: int):
             status=400,
             problems=["Nothing was saved. Please correct the answers marked below."],
         )
-    posted_version = int(form.version.data)
     removed_evidence_id = parse_id(request.form.get("remove_evidence", ""))
-    try:
-        sheet_row = existing
-        if sheet_row is None:
-            if posted_version != 0:
-                raise StaleAssessmentError(posted_version, 0)
-            sheet_row = start_sheet(db.session, project, current_user, candidate_id)
-            posted_version = sheet_row.version
-        elif posted_version == 0:
-            raise StaleAssessmentError(0, sheet_row.version)
-        result = save_answers(
+    saved, error = refusal_of(
+        lambda: save_sheet_page(
             db.session,
-            sheet_row,
+            project,
             current_user,
-            expected_version=posted_version,
+            candidate_id,
+            existing,
+            posted_version=int(form.version.data),
             ratings=_rating_inputs(form, competencies),
             evidence=evidence,
-        )
-        if removed_evidence_id is not None:
-            remove_evidence(
-                db.session,
-                sheet_row,
-                current_user,
-                removed_evidence_id,
-                expected_version=result.version,
-            )
-    except StaleAssessmentError as error:
-        db.session.rollback()
-        project = load_project(project_id)
-        existing = get_sheet(db.session, project, current_user.id, candidate_id)
-        form.version.data = str(existing.version) if existing else "0"
-        return _render_sheet(
-            project,
-            project_candidate(project, candidate_id),
-            existing,
-            form,
-            status=409,
-            conflict=error.message,
-        )
-    except ValidationError as error:
-        db.session.rollback()
-        project = load_project(project_id)
-        existing = get_sheet(db.session, project, current_user.id, candidate_id)
-        return _render_sheet(
-            project,
-            project_candidate(project, candidate_id),
-            existing,
-            form,
-            status=422,
-            problems=[error.message, *error.problems],
-        )
-    db.session.commit()
+            removed_evidence_id=removed_evidence_id,
+        ),
+        (StaleAssessmentError, ValidationError),
+    )
+    if error is not None:
+        return _refused_sheet(project_id, candidate_id, form, error)
+    _, result = saved
     if removed_evidence_id is not None:
         flash("The evidence note was removed.", "info")
     elif result.changed:
@@ -261,6 +226,18 @@ def sheet(project_id: int, candidate_id: int):
     if request.form.get("action") == "review":
         target += "#submit-heading"
     return redirect(target, code=303)
+
+
+def _refused_sheet(project_id: int, candidate_id: int, form: Any, error: DomainError, **extra):
+    """The sheet again, as stored, with the form as sent and why it was not saved."""
+    project = load_project(project_id)
+    existing = get_sheet(db.session, project, current_user.id, candidate_id)
+    candidate = project_candidate(project, candidate_id)
+    if isinstance(error, StaleAssessmentError):
+        form.version.data = str(existing.version) if existing else "0"
+        return _render_sheet(project, candidate, existing, form, status=409, conflict=error.message)
+    problems = [error.message, *error.problems]
+    return _render_sheet(project, candidate, existing, form, status=422, problems=problems, **extra)
 
 
 @bp.route("/<int:project_id>/candidates/<int:candidate_id>/sheet/autosave", methods=["POST"])
@@ -275,21 +252,15 @@ def sheet_autosave(project_id: int, candidate_id: int):
     if not form.validate():
         problems = [f"{form[n].label.text}: {' '.join(errs)}" for n, errs in form.errors.items()]
         return jsonify(message="Not saved: " + " ".join(problems), problems=problems), 400
-    version = int(form.version.data)
-    existing = get_sheet(db.session, project, current_user.id, candidate_id)
-    if existing is None and version == 0:
-        existing = start_sheet(db.session, project, current_user, candidate_id)
-        version = existing.version
-    elif existing is None or version == 0:
-        raise StaleAssessmentError(version, existing.version if existing else 0)
-    result = save_answers(
+    existing, result = save_sheet_page(
         db.session,
-        existing,
+        project,
         current_user,
-        expected_version=version,
+        candidate_id,
+        get_sheet(db.session, project, current_user.id, candidate_id),
+        posted_version=int(form.version.data),
         ratings=_rating_inputs(form, competencies),
     )
-    db.session.commit()
     saved_at = result.saved_at or existing.updated_at
     return jsonify(
         version=result.version,
@@ -319,125 +290,13 @@ def sheet_submit(project_id: int, candidate_id: int):
         return _render_sheet(
             project, candidate, existing, form, status=400, submit_form=submit_form
         )
-    try:
-        submit_assessment(
+    _, error = refusal_of(
+        lambda: submit_assessment(
             db.session, existing, current_user, expected_version=int(submit_form.version.data)
-        )
-    except ValidationError as error:
-        db.session.rollback()
-        project = load_project(project_id)
-        existing = get_sheet(db.session, project, current_user.id, candidate_id)
-        return _render_sheet(
-            project,
-            project_candidate(project, candidate_id),
-            existing,
-            form,
-            status=422,
-            problems=[error.message, *error.problems],
-            submit_form=submit_form,
-        )
-    db.session.commit()
+        ),
+        ValidationError,
+    )
+    if error is not None:
+        return _refused_sheet(project_id, candidate_id, form, error, submit_form=submit_form)
     flash(f"Your rating sheet for {candidate.name} is submitted.", "success")
     return redirect(url_for("evaluations.detail", project_id=project_id), code=303)
-
-
-# ---------------------------------------------------------------- submitted sheets, corrections
-
-
-def _correction_form(
-    sheet_row: Assessment, framework: Framework, formdata: Any = None
-) -> CorrectionForm:
-    form = (
-        CorrectionForm(formdata=formdata) if formdata is not None else CorrectionForm(formdata=None)
-    )
-    competencies = answerable_competencies(db.session, sheet_row)
-    ordered = sorted(competencies.values(), key=lambda c: (c.area.position, c.position))
-    form.competency_id.choices = [("", "Choose…")] + [(str(c.id), c.name) for c in ordered]
-    form.level.choices = (
-        [("", "Choose…")]
-        + [(str(s.value), f"{s.value} — {s.name}") for s in framework.scale_levels]
-        + [(NOT_ASSESSED, "Not observed")]
-    )
-    if formdata is None:
-        form.version.data = str(sheet_row.version)
-    return form
-
-
-def _render_sheet_view(project, sheet_row, correction_form=None, status=200, problems=None):
-    framework = _sheet_framework(project)
-    correction_form = correction_form or _correction_form(sheet_row, framework)
-    competencies = answerable_competencies(db.session, sheet_row)
-    ordered = sorted(competencies.values(), key=lambda c: (c.area.position, c.position))
-    history: dict[int, list[Any]] = {}
-    for rating in sheet_row.ratings:
-        if rating.reason:
-            history.setdefault(rating.competency_id, []).append(rating)
-    by_id = {r.id: r for r in sheet_row.ratings}
-    return (
-        render_template(
-            "evaluations/sheet_view.html",
-            project=project,
-            sheet=sheet_row,
-            competencies=ordered,
-            current=sheet_row.current_ratings,
-            history=history,
-            ratings_by_id=by_id,
-            levels={level.value: level for level in framework.scale_levels},
-            requirements={r.competency_id: r for r in sheet_row.role_profile.requirements},
-            evidence=[e for e in sheet_row.evidence if e.removed_at is None],
-            can_correct=sheet_row.assessor_id == current_user.id
-            and can_rate_in_project(current_user, project),
-            form=correction_form,
-            problems=problems or [],
-        ),
-        status,
-    )
-
-
-@bp.route("/<int:project_id>/sheets/<int:assessment_id>")
-@roles_required(*VIEWERS)
-def sheet_view(project_id: int, assessment_id: int):
-    project = load_project(project_id)
-    sheet_row = get_project_sheet_for(db.session, current_user, project, assessment_id)
-    if sheet_row.is_draft:
-        return redirect(
-            url_for("evaluations.sheet", project_id=project_id, candidate_id=sheet_row.subject_id)
-        )
-    audit_hr_view(project, "sheet.view")
-    return _render_sheet_view(project, sheet_row)
-
-
-@bp.route("/<int:project_id>/sheets/<int:assessment_id>/corrections", methods=["POST"])
-@roles_required(Role.MANAGER)
-def sheet_correct(project_id: int, assessment_id: int):
-    project = load_project(project_id)
-    sheet_row = get_project_sheet_for(db.session, current_user, project, assessment_id)
-    if not can_edit_assessment(current_user, sheet_row):
-        # Readers of a submitted sheet may not correct it: only its author may.
-        abort(404)
-    framework = _sheet_framework(project)
-    form = _correction_form(sheet_row, framework, formdata=request.form)
-    if not form.validate():
-        return _render_sheet_view(project, sheet_row, form, status=400)
-    level = None if form.level.data == NOT_ASSESSED else int(form.level.data)
-    try:
-        correct_submitted_rating(
-            db.session,
-            sheet_row,
-            current_user,
-            competency_id=int(form.competency_id.data),
-            level=level,
-            reason=form.reason.data,
-            expected_version=int(form.version.data),
-        )
-    except ValidationError as error:
-        db.session.rollback()
-        project = load_project(project_id)
-        sheet_row = get_project_sheet_for(db.session, current_user, project, assessment_id)
-        return _render_sheet_view(project, sheet_row, form, 422, [error.message, *error.problems])
-    db.session.commit()
-    flash("The correction is recorded; the earlier rating stays in the history.", "success")
-    return redirect(
-        url_for("evaluations.sheet_view", project_id=project_id, assessment_id=assessment_id),
-        code=303,
-    )

@@ -61,6 +61,7 @@ from webapp.forms.evaluations import (
     ReleaseForm,
 )
 from webapp.ids import parse_id
+from webapp.transactions import problems_of, refusal_of
 
 # One blueprint for the whole area; evaluation_sheets and evaluation_results add their routes
 # to it (webapp.register_blueprints imports them before registering it).
@@ -77,8 +78,7 @@ def load_project(project_id: int) -> EvaluationProject:
 def audit_hr_view(project: EvaluationProject, what: str) -> None:
     """HR reading other people's evaluation data leaves a trace (ASVS, security case 25)."""
     if current_user.has_role(Role.HR):
-        record_view(db.session, current_user, project, what)
-        db.session.commit()
+        record_view(db.session, current_user, project, what)  # committed by the commit point
 
 
 # ---------------------------------------------------------------- list, create, edit
@@ -139,12 +139,11 @@ def create():
         return _render_form(form, None, 200)
     if not form.validate():
         return _render_form(form, None, 400)
-    try:
-        project = create_project(db.session, current_user, _project_input(form))
-    except ValidationError as error:
-        db.session.rollback()
+    project, error = refusal_of(
+        lambda: create_project(db.session, current_user, _project_input(form)), ValidationError
+    )
+    if error is not None:
         return _render_form(form, None, 422, [error.message, *error.problems])
-    db.session.commit()
     flash(f"“{project.title}” is set up. Now add the candidates and any co-evaluators.", "success")
     return redirect(url_for("evaluations.detail", project_id=project.id), code=303)
 
@@ -169,18 +168,18 @@ def edit(project_id: int):
     if not form.validate():
         return _render_form(form, project, 400)
     version = form.version.data or ""
-    try:
-        update_project(
+    _, error = refusal_of(
+        lambda: update_project(
             db.session,
             project,
             current_user,
             _project_input(form),
             expected_version=parse_id(version),
-        )
-    except ValidationError as error:
-        db.session.rollback()
+        ),
+        ValidationError,
+    )
+    if error is not None:
         return _render_form(form, load_project(project_id), 422, [error.message, *error.problems])
-    db.session.commit()
     flash("The project details are saved.", "success")
     return redirect(url_for("evaluations.detail", project_id=project.id), code=303)
 
@@ -236,23 +235,31 @@ def _owner_post(project_id: int) -> EvaluationProject:
     return project
 
 
+def _add_person(project_id: int, form_class, form_name: str, call, success: str):
+    """Add someone to the project by email: the form, the service, the page or its problems."""
+    project = _owner_post(project_id)
+    form = form_class()
+    if not form.validate():
+        return _render_detail(project, 400, **{form_name: form})
+    user, problems = problems_of(lambda: call(project, form))
+    if problems:
+        form.email.errors.extend(problems)
+        return _render_detail(load_project(project_id), 422, **{form_name: form})
+    flash(success.format(name=user.name), "success")
+    return redirect(
+        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    )
+
+
 @bp.route("/<int:project_id>/candidates", methods=["POST"])
 @roles_required(Role.MANAGER)
 def candidate_add(project_id: int):
-    project = _owner_post(project_id)
-    form = AddCandidateForm()
-    if not form.validate():
-        return _render_detail(project, 400, candidate_form=form)
-    try:
-        user = add_candidate(db.session, project, current_user, form.email.data)
-    except ValidationError as error:
-        db.session.rollback()
-        form.email.errors.extend(error.problems or [error.message])
-        return _render_detail(load_project(project_id), 422, candidate_form=form)
-    db.session.commit()
-    flash(f"{user.name} is now a candidate of this project.", "success")
-    return redirect(
-        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    return _add_person(
+        project_id,
+        AddCandidateForm,
+        "candidate_form",
+        lambda project, form: add_candidate(db.session, project, current_user, form.email.data),
+        "{name} is now a candidate of this project.",
     )
 
 
@@ -267,15 +274,15 @@ def candidate_invite(project_id: int):
     form = InviteCandidateForm()
     if not form.validate():
         return _render_detail(project, 400, invite_form=form)
-    try:
-        user, token = invite_candidate(
+    invited, problems = problems_of(
+        lambda: invite_candidate(
             db.session, project, current_user, email=form.email.data, name=form.name.data
         )
-    except ValidationError as error:
-        db.session.rollback()
-        form.email.errors.extend(error.problems or [error.message])
+    )
+    if problems:
+        form.email.errors.extend(problems)
         return _render_detail(load_project(project_id), 422, invite_form=form)
-    db.session.commit()
+    user, token = invited
     # The link is shown in this answer only: not in a flash (cookie), not in the database.
     return _invitation_page(project, user, token)
 
@@ -297,27 +304,18 @@ def invitation_renew(project_id: int, user_id: int):
     if not ConfirmForm().validate():
         abort(400)
     user, token = renew_invitation(db.session, project, current_user, user_id)
-    db.session.commit()
     return _invitation_page(project, user, token)
 
 
 @bp.route("/<int:project_id>/co-evaluators", methods=["POST"])
 @roles_required(Role.MANAGER)
 def co_evaluator_add(project_id: int):
-    project = _owner_post(project_id)
-    form = AddCoEvaluatorForm()
-    if not form.validate():
-        return _render_detail(project, 400, co_form=form)
-    try:
-        user = add_co_evaluator(db.session, project, current_user, form.email.data)
-    except ValidationError as error:
-        db.session.rollback()
-        form.email.errors.extend(error.problems or [error.message])
-        return _render_detail(load_project(project_id), 422, co_form=form)
-    db.session.commit()
-    flash(f"{user.name} now co-evaluates this project.", "success")
-    return redirect(
-        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    return _add_person(
+        project_id,
+        AddCoEvaluatorForm,
+        "co_form",
+        lambda project, form: add_co_evaluator(db.session, project, current_user, form.email.data),
+        "{name} now co-evaluates this project.",
     )
 
 
@@ -329,7 +327,6 @@ def member_remove(project_id: int, user_id: int):
         abort(400)
     name = next((m.user.name for m in project.members if m.user_id == user_id), None)
     remove_member(db.session, project, current_user, user_id)
-    db.session.commit()
     flash(f"{name} is no longer part of this project.", "info")
     return redirect(
         url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
@@ -344,7 +341,6 @@ def archive(project_id: int):
         abort(400)
     archived = request.form.get("archived", "1") == "1"
     set_archived(db.session, project, current_user, archived=archived)
-    db.session.commit()
     flash(
         "The project is archived: it is read-only now."
         if archived
@@ -361,14 +357,13 @@ def release(project_id: int):
     form = ReleaseForm()
     if not form.validate():
         return _render_detail(project, 400, release_form=form)
-    try:
-        release_results(db.session, project, current_user)
-    except ValidationError as error:
-        db.session.rollback()
+    _, error = refusal_of(
+        lambda: release_results(db.session, project, current_user), ValidationError
+    )
+    if error is not None:
         return _render_detail(
             load_project(project_id), 422, problems=[error.message, *error.problems]
         )
-    db.session.commit()
     flash("Results are released: each candidate now sees their own results.", "success")
     return redirect(url_for("evaluations.detail", project_id=project_id), code=303)
 

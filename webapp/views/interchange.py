@@ -11,6 +11,7 @@ from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, ImportForm
 from webapp.import_store import discard_upload, load_upload, store_upload
+from webapp.transactions import after_commit, refusal_of
 from webapp.views.versions import EDITORS
 
 bp = Blueprint("interchange", __name__, url_prefix="/framework/import")
@@ -70,16 +71,17 @@ def confirm(token: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     stored, parsed = _stored(token)
-    try:
-        framework = interchange.write_import(db.session, parsed, current_user)
-    except (ValidationError, ConflictError) as error:
-        db.session.rollback()
+    framework, error = refusal_of(
+        lambda: interchange.write_import(db.session, parsed, current_user),
+        (ValidationError, ConflictError),
+    )
+    if error is not None:
         plan = interchange.plan_import(db.session, parsed) if parsed.is_valid else None
         if plan is not None and not plan.problems:
             plan.problems.extend(error.problems or [error.message])
         return _render_preview(parsed, plan, token, error.status_code)
-    db.session.commit()
-    discard_upload(stored.token)
+    # The upload stays until the draft is committed: a failed commit can be confirmed again.
+    after_commit(lambda: discard_upload(stored.token))
     flash(
         f"{stored.filename} was imported as draft {framework.version_label} of {framework.name}. "
         "Check it, then publish it.",

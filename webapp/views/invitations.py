@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_user
 
-from core.errors import ValidationError
 from core.invitations import accept_invitation, find_invitation
 from webapp.extensions import db, rate_limited
 from webapp.forms.evaluations import AcceptInvitationForm
+from webapp.transactions import problems_of
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
@@ -24,14 +24,12 @@ def accept(token: str):
     status = 200
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            user = accept_invitation(db.session, token, form.password.data)
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems or [error.message]
+        user, problems = problems_of(
+            lambda: accept_invitation(db.session, token, form.password.data)
+        )
+        if problems:
             status = 422
         else:
-            db.session.commit()
             session.clear()
             login_user(user)
             flash(f"Welcome, {user.name}. Your account is ready.", "success")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.errors import NotFoundError, ValidationError
+from core.errors import NotFoundError
 from core.line_managers import direct_reports, line_manager_choices, set_line_manager
 from core.users import Role, User
 from plans.services import current_plans
@@ -15,6 +15,7 @@ from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.people import LineManagerForm, PeopleSearchForm
 from webapp.ids import parse_id
+from webapp.transactions import problems_of
 
 bp = Blueprint("people", __name__)
 PAGE_SIZE = 50
@@ -77,17 +78,14 @@ def line_manager(person_id: int):
     if form.validate_on_submit():
         chosen = parse_id(form.line_manager_id.data) if form.line_manager_id.data else None
         manager = db.session.get(User, chosen) if chosen else None
-        try:
-            set_line_manager(db.session, person, manager, actor=current_user)
-        except ValidationError as error:
-            db.session.rollback()
-            problems = error.problems or [error.message]
-            status = 422
-        else:
-            db.session.commit()
+        _, problems = problems_of(
+            lambda: set_line_manager(db.session, person, manager, actor=current_user)
+        )
+        if not problems:
             who = manager.name if manager else "nobody"
             flash(f"{person.name}'s line manager is now {who}.", "success")
             return redirect(url_for("people.index"), 303)
+        status = 422
     elif form.is_submitted():
         status = 400
     return (

@@ -20,6 +20,7 @@ from webapp.auth import roles_required, stamp_read_with_user
 from webapp.extensions import db
 from webapp.forms.profile import TargetRoleForm
 from webapp.fragments import fragments
+from webapp.transactions import refusal_of
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -97,14 +98,13 @@ def target_role():
             form.role_profile_id.errors.append("Choose one of the role profiles listed.")
             status = 400
         else:
-            try:
-                choice = choose_target_role(db.session, current_user, int(value))
-            except ValidationError as error:
-                db.session.rollback()
+            choice, error = refusal_of(
+                lambda: choose_target_role(db.session, current_user, int(value)), ValidationError
+            )
+            if error is not None:
                 problems = [error.message, *error.problems]
                 status = 422
             else:
-                db.session.commit()
                 flash(f"Your target role is now {choice.role_profile.name}.", "success")
                 return redirect(url_for("profile.index"), code=303)
     elif form.is_submitted():

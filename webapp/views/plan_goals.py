@@ -3,38 +3,29 @@ recommendation and training pages."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.errors import ConflictError, DomainError, NotFoundError
-from core.users import Role
+from core.errors import NotFoundError
 from plans.builder import goal_value_problems
 from plans.gaps import gap_items, max_level_of, profile_for, role_competencies
-from plans.goal_trainings import link_training, unlink_training
 from plans.goals import GoalInput, add_goal, add_goals_from_gaps, remove_goal, update_goal
 from plans.models import DevelopmentPlan, PlanGoal
-from plans.services import draft_of, plan_totals
-from training.catalogue import CatalogueFilter, get_training, list_trainings
-from training.models import Training
-from webapp.auth import any_signed_in, roles_required
+from webapp.auth import any_signed_in
 from webapp.extensions import db
 from webapp.forms.plans import (
     ActionForm,
-    AddToPlanForm,
     GoalForm,
-    LinkTrainingForm,
     attach_problems,
 )
-from webapp.plan_helpers import goal_for_training, recommendation_reason, recommendations_for
-from webapp.views.auth import _safe_next
+from webapp.transactions import refusal_of
 from webapp.views.plans import load_editable_plan, load_visible_plan, plan_page
 
 bp = Blueprint("plan_goals", __name__, url_prefix="/plans")
 RECOMMENDED_PER_GOAL = 5
 
 
-def _goal_of(plan: DevelopmentPlan, goal_id: int) -> PlanGoal:
+def goal_of(plan: DevelopmentPlan, goal_id: int) -> PlanGoal:
     goal = next((g for g in plan.goals if g.id == goal_id), None)
     if goal is None:
         raise NotFoundError("This goal is not part of the plan.")
@@ -95,14 +86,13 @@ def from_gaps(plan_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return plan_page(plan, 400, ["Check the form and send it again."])
-    try:
-        added = add_goals_from_gaps(
+    added, error = refusal_of(
+        lambda: add_goals_from_gaps(
             db.session, current_user, plan, expected_version=form.expected_version()
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
     if added:
         flash(
             f"{len(added)} goal{'s' if len(added) != 1 else ''} added from your gaps, must "
@@ -150,18 +140,16 @@ def new_goal(plan_id: int):
             form.competency.errors = ["Choose one of the listed competencies."]
             valid = False
         if valid:
-            try:
-                goal = add_goal(
+            goal, error = refusal_of(
+                lambda: add_goal(
                     db.session, current_user, plan, data, expected_version=form.expected_version()
                 )
-            except DomainError as error:
-                db.session.rollback()
-                plan = load_visible_plan(plan_id)
-                problems, status = [error.message, *error.problems], error.status_code
-            else:
-                db.session.commit()
+            )
+            if error is None:
                 flash(f"The goal for {goal.competency_name} is added.", "success")
                 return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="goals"), 303)
+            plan = load_visible_plan(plan_id)
+            problems, status = [error.message, *error.problems], error.status_code
         else:
             status = 400
     return _goal_page(plan, form, None, problems, status)
@@ -171,7 +159,7 @@ def new_goal(plan_id: int):
 @any_signed_in
 def edit_goal(plan_id: int, goal_id: int):
     plan = load_editable_plan(plan_id)
-    goal = _goal_of(plan, goal_id)
+    goal = goal_of(plan, goal_id)
     if request.method == "GET":
         form = GoalForm(obj=goal, version=str(plan.lock_version))
         form.priority.data = str(goal.priority)
@@ -183,8 +171,8 @@ def edit_goal(plan_id: int, goal_id: int):
     if request.method == "POST":
         data = _goal_input(form, goal.competency_uuid)
         if _goal_checked(form, plan, data):
-            try:
-                update_goal(
+            _, error = refusal_of(
+                lambda: update_goal(
                     db.session,
                     current_user,
                     plan,
@@ -192,15 +180,13 @@ def edit_goal(plan_id: int, goal_id: int):
                     data,
                     expected_version=form.expected_version(),
                 )
-            except DomainError as error:
-                db.session.rollback()
-                plan = load_visible_plan(plan_id)
-                goal = _goal_of(plan, goal_id)
-                problems, status = [error.message, *error.problems], error.status_code
-            else:
-                db.session.commit()
+            )
+            if error is None:
                 flash(f"The goal for {goal.competency_name} is saved.", "success")
                 return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="goals"), 303)
+            plan = load_visible_plan(plan_id)
+            goal = goal_of(plan, goal_id)
+            problems, status = [error.message, *error.problems], error.status_code
         else:
             status = 400
     elif not plan.is_draft:
@@ -215,184 +201,13 @@ def delete_goal(plan_id: int, goal_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return plan_page(plan, 400, ["Check the form and send it again."])
-    name = _goal_of(plan, goal_id).competency_name
-    try:
-        remove_goal(
+    name = goal_of(plan, goal_id).competency_name
+    _, error = refusal_of(
+        lambda: remove_goal(
             db.session, current_user, plan, goal_id, expected_version=form.expected_version()
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
     flash(f"The goal for {name} is removed; its trainings stay in your trainings.", "success")
     return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="goals"), 303)
-
-
-# ---------------------------------------------------------------- trainings of a goal
-
-
-@bp.route("/<int:plan_id>/goals/<int:goal_id>/trainings")
-@any_signed_in
-def trainings(plan_id: int, goal_id: int):
-    """Choose a training for a goal: the recommended ones for it first, then the catalogue."""
-    plan = load_editable_plan(plan_id)
-    goal = _goal_of(plan, goal_id)
-    query = (request.args.get("q") or "").replace("\x00", "")[:100]
-    linked = {t.training_id for t in goal.trainings}
-    result, _ = recommendations_for(plan.person, plan.role_profile.code)
-    recommended = []
-    if result is not None:
-        recommended = [
-            item
-            for item in result.items
-            if item.key not in linked and any(r.code == goal.competency_code for r in item.reasons)
-        ][:RECOMMENDED_PER_GOAL]
-    catalogue = [
-        t
-        for t in list_trainings(
-            db.session,
-            CatalogueFilter(text=query or None, competency_uuid=goal.competency_uuid),
-        )
-        if t.id not in linked
-    ]
-    shown = {t.id: t for t in catalogue}
-    if recommended:
-        keys = [i.key for i in recommended if i.key not in shown]
-        if keys:
-            shown.update(
-                {
-                    t.id: t
-                    for t in db.session.scalars(sa.select(Training).where(Training.id.in_(keys)))
-                }
-            )
-    return render_template(
-        "plans/trainings.html",
-        plan=plan,
-        goal=goal,
-        recommended=recommended,
-        catalogue=catalogue,
-        trainings=shown,
-        query=query,
-        totals=plan_totals(plan),
-        form=LinkTrainingForm(version=str(plan.lock_version)),
-        action_form=ActionForm(version=str(plan.lock_version)),
-    )
-
-
-@bp.route("/<int:plan_id>/goals/<int:goal_id>/trainings", methods=["POST"])
-@any_signed_in
-def link(plan_id: int, goal_id: int):
-    plan = load_editable_plan(plan_id)
-    goal = _goal_of(plan, goal_id)
-    form = LinkTrainingForm()
-    raw = form.training_id.data or ""
-    if not form.validate_on_submit() or not raw.isdecimal() or len(raw) > 9:
-        return plan_page(plan, 400, ["Choose a training from the list."])
-    source = (
-        form.source.data if form.source.data in {"recommendation", "catalogue"} else "catalogue"
-    )
-    reason = ""
-    if source == "recommendation":
-        reason = recommendation_reason(plan.person, plan.role_profile.code, int(raw))
-    try:
-        linked = link_training(
-            db.session,
-            current_user,
-            plan,
-            goal.id,
-            int(raw),
-            source=source,
-            reason=reason,
-            expected_version=form.expected_version(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        return plan_page(
-            load_visible_plan(plan_id), error.status_code, [error.message, *error.problems]
-        )
-    db.session.commit()
-    flash(f"“{linked.title}” is linked to the goal {goal.competency_name}.", "success")
-    return redirect(url_for("plans.detail", plan_id=plan.id, _anchor=f"goal-{goal.id}"), 303)
-
-
-@bp.route("/<int:plan_id>/goals/<int:goal_id>/trainings/<int:link_id>/delete", methods=["POST"])
-@any_signed_in
-def unlink(plan_id: int, goal_id: int, link_id: int):
-    plan = load_editable_plan(plan_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return plan_page(plan, 400, ["Check the form and send it again."])
-    try:
-        removed = unlink_training(
-            db.session,
-            current_user,
-            plan,
-            goal_id,
-            link_id,
-            expected_version=form.expected_version(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
-    flash(
-        f"“{removed.title}” is no longer linked to the goal; it stays in your trainings.",
-        "success",
-    )
-    return redirect(url_for("plans.detail", plan_id=plan.id, _anchor=f"goal-{goal_id}"), 303)
-
-
-@bp.route("/add-training", methods=["POST"])
-@roles_required(Role.CANDIDATE)
-def add_to_plan():
-    """ "Add to my plan": link a training to a goal of the signed-in person's draft plan."""
-    form = AddToPlanForm()
-    back = _safe_next(form.next.data) or url_for("training.recommendations")
-    raw = form.training_id.data or ""
-    if not form.validate_on_submit() or not raw.isdecimal() or len(raw) > 9:
-        flash("Choose a training to add.", "danger")
-        return redirect(back, 303)
-    plan = draft_of(db.session, current_user.id)
-    if plan is None:
-        flash("You have no draft plan to add it to. Start a plan (or revise yours) first.", "info")
-        return redirect(url_for("plans.index"), 303)
-    training = get_training(db.session, int(raw))
-    wanted = form.goal_id.data or ""
-    goal = next((g for g in plan.goals if str(g.id) == wanted), None)
-    if goal is None:
-        goal = goal_for_training(plan.goals, [c.competency_code for c in training.competencies])
-    if goal is None:
-        flash(
-            f"None of your plan's goals is about what “{training.title}” trains. "
-            "Add a goal for it first.",
-            "info",
-        )
-        return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="goals"), 303)
-    source = "recommendation" if form.source.data == "recommendation" else "catalogue"
-    reason = (
-        recommendation_reason(current_user, plan.role_profile.code, training.id)
-        if source == "recommendation"
-        else ""
-    )
-    try:
-        link_training(
-            db.session,
-            current_user,
-            plan,
-            goal.id,
-            training.id,
-            source=source,
-            reason=reason,
-            expected_version=plan.lock_version,
-        )
-    except ConflictError as error:
-        db.session.rollback()
-        flash(error.message, "info")
-        return redirect(back, 303)
-    except DomainError as error:
-        db.session.rollback()
-        flash(" ".join([error.message, *error.problems]), "danger")
-        return redirect(back, 303)
-    db.session.commit()
-    flash(f"“{training.title}” is in your plan under the goal {goal.competency_name}.", "success")
-    return redirect(back, 303)

@@ -3,6 +3,7 @@ budget, heatmap, CSV) and bulk PDF exports that run outside the request."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from datetime import date
@@ -22,18 +23,19 @@ from flask import (
 )
 from flask_login import current_user
 
-from core.errors import DomainError, NotFoundError
+from core.errors import NotFoundError
 from core.users import Role
 from plans import budget, overview, workflow
 from plans.export import list_plans
 from plans.jobs import get_job_for, recent_jobs, start_export_job, view_of
-from plans.models import JobStatus, PlanStatus
+from plans.models import ExportJob, JobStatus, PlanStatus
 from training.standings import role_profiles
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.plans import ExportForm, OverviewFilterForm, PlanFilterForm
 from webapp.fragments import fragments
 from webapp.plan_helpers import export_dir
+from webapp.transactions import after_commit, refusal_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hr_plans", __name__, url_prefix="/hr/plans")
@@ -188,32 +190,39 @@ def start_export():
     raw = form.plan_ids.data or []
     if not form.validate_on_submit() or not all(v.isdecimal() and len(v) < 10 for v in raw):
         return _export_page(form, 400, ["Tick the plans to export, then start the export."])
-    try:
-        job, created = start_export_job(
+    started, error = refusal_of(
+        lambda: start_export_job(
             db.session, current_user, [int(v) for v in raw], form.idempotency_key.data
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         return _export_page(form, error.status_code, [error.message, *error.problems])
-    db.session.commit()
+    job, created = started
     if created:
-        from webapp.tasks import enqueue_export  # Huey (and its Redis client) only when used
-
-        try:
-            enqueue_export(current_app, job.id)
-        except Exception:  # the queue itself is down: say so instead of leaving it queued
-            log.exception("could not enqueue export job %s", job.id)
-            job.status = JobStatus.FAILED.value
-            job.error = "The background queue could not be reached; start the export again."
-            db.session.commit()
-        else:
-            flash(
-                f"The export of {job.total} plan(s) has started. This page shows its progress.",
-                "success",
-            )
+        # The worker reads the job's row in its own transaction: queue it once it is committed.
+        after_commit(functools.partial(_enqueue, current_app._get_current_object(), job.id))
     else:
         flash("This export was already started; here is its progress.", "info")
     return redirect(url_for("hr_plans.job", job_id=job.id), 303)
+
+
+def _enqueue(app, job_id: int) -> None:
+    """Queue the committed export job; a queue that is down marks it failed, saying so."""
+    from webapp.tasks import enqueue_export  # Huey (and its Redis client) only when used
+
+    try:
+        enqueue_export(app, job_id)
+    except Exception:  # the queue itself is down: say so instead of leaving it queued
+        log.exception("could not enqueue export job %s", job_id)
+        job = db.session.get(ExportJob, job_id)
+        job.status = JobStatus.FAILED.value
+        job.error = "The background queue could not be reached; start the export again."
+    else:
+        total = db.session.get(ExportJob, job_id).total
+        flash(
+            f"The export of {total} plan(s) has started. This page shows its progress.",
+            "success",
+        )
 
 
 @bp.route("/exports/<int:job_id>")

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from competencies.services import current_framework
 from core.audit import record_event
-from core.errors import DomainError, NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError
 from core.users import Role, User
 from plans import workflow
 from plans.access import Capacity, can_start_plan, capacities, sees_candidate
@@ -42,6 +42,7 @@ from webapp.forms.plans import (
     ReturnForm,
     attach_problems,
 )
+from webapp.transactions import refusal_of
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -178,22 +179,20 @@ def new():
         form.role_profile_id.data = str(role_id) if role_id else None
     elif _checked(form):
         role = form.role_profile_id.data or ""
-        try:
-            plan = start_plan(
+        plan, error = refusal_of(
+            lambda: start_plan(
                 db.session,
                 current_user,
                 person,
                 _plan_input(form),
                 role_profile_id=int(role) if role.isdecimal() and len(role) < 10 else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            problems = [error.message, *error.problems]
-            status = error.status_code
-        else:
-            db.session.commit()
+        )
+        if error is None:
             flash("Your plan is started. Add goals from your gaps with one click.", "success")
             return redirect(url_for("plans.detail", plan_id=plan.id), 303)
+        problems = [error.message, *error.problems]
+        status = error.status_code
     else:
         status = 400
     return (
@@ -223,23 +222,21 @@ def edit(plan_id: int):
     status = 200
     if request.method == "POST":
         if _checked(form):
-            try:
-                update_plan(
+            _, error = refusal_of(
+                lambda: update_plan(
                     db.session,
                     current_user,
                     plan,
                     _plan_input(form),
                     expected_version=form.expected_version(),
                 )
-            except DomainError as error:
-                db.session.rollback()
-                problems = [error.message, *error.problems]
-                status = error.status_code
-                plan = load_visible_plan(plan_id)
-            else:
-                db.session.commit()
+            )
+            if error is None:
                 flash("The plan's details are saved.", "success")
                 return redirect(url_for("plans.detail", plan_id=plan.id), 303)
+            problems = [error.message, *error.problems]
+            status = error.status_code
+            plan = load_visible_plan(plan_id)
         else:
             status = 400
     elif not plan.is_draft:
@@ -250,151 +247,6 @@ def edit(plan_id: int):
         ),
         status,
     )
-
-
-# ---------------------------------------------------------------- workflow
-
-
-def _act(plan_id: int, form_class, call, success: str, form_name: str):
-    """Run one workflow step: check the form, call the domain, commit, or show why not."""
-    plan = load_visible_plan(plan_id)
-    form = form_class()
-    if not form.validate_on_submit():
-        return plan_page(plan, 400, ["Check the form and send it again."], **{form_name: form})
-    try:
-        result = call(plan, form)
-    except DomainError as error:
-        db.session.rollback()
-        plan = load_visible_plan(plan_id)
-        return plan_page(
-            plan, error.status_code, [error.message, *error.problems], **{form_name: form}
-        )
-    db.session.commit()
-    flash(success, "success")
-    target = result.id if isinstance(result, DevelopmentPlan) else plan_id
-    return redirect(url_for("plans.detail", plan_id=target), 303)
-
-
-@bp.route("/<int:plan_id>/propose", methods=["POST"])
-@any_signed_in
-def propose(plan_id: int):
-    return _act(
-        plan_id,
-        ProposeForm,
-        lambda plan, form: workflow.propose_plan(
-            db.session,
-            current_user,
-            plan,
-            over_budget_reason=form.over_budget_reason.data,
-            expected_version=form.expected_version(),
-        ),
-        "The plan is proposed. HR will approve it or return it with a comment.",
-        "propose_form",
-    )
-
-
-@bp.route("/<int:plan_id>/withdraw", methods=["POST"])
-@any_signed_in
-def withdraw(plan_id: int):
-    return _act(
-        plan_id,
-        ActionForm,
-        lambda plan, form: workflow.withdraw_plan(
-            db.session, current_user, plan, expected_version=form.expected_version()
-        ),
-        "The proposal is withdrawn; the plan is a draft again.",
-        "action_form",
-    )
-
-
-@bp.route("/<int:plan_id>/return", methods=["POST"])
-@roles_required(Role.HR)
-def return_(plan_id: int):
-    return _act(
-        plan_id,
-        ReturnForm,
-        lambda plan, form: workflow.return_plan(
-            db.session,
-            current_user,
-            plan,
-            form.comment.data,
-            expected_version=form.expected_version(),
-        ),
-        "The plan is returned to the person with your comment.",
-        "return_form",
-    )
-
-
-@bp.route("/<int:plan_id>/approve", methods=["POST"])
-@roles_required(Role.HR)
-def approve(plan_id: int):
-    return _act(
-        plan_id,
-        DecisionForm,
-        lambda plan, form: workflow.approve_plan(
-            db.session,
-            current_user,
-            plan,
-            over_budget_reason=form.over_budget_reason.data,
-            note=form.note.data,
-            expected_version=form.expected_version(),
-        ),
-        "The plan is approved. It no longer changes; a later change makes a new version.",
-        "decision_form",
-    )
-
-
-@bp.route("/<int:plan_id>/archive", methods=["POST"])
-@roles_required(Role.HR)
-def archive(plan_id: int):
-    return _act(
-        plan_id,
-        ArchiveForm,
-        lambda plan, form: workflow.archive_plan(
-            db.session,
-            current_user,
-            plan,
-            form.note.data,
-            expected_version=form.expected_version(),
-        ),
-        "The plan is archived.",
-        "archive_form",
-    )
-
-
-@bp.route("/<int:plan_id>/revise", methods=["POST"])
-@any_signed_in
-def revise(plan_id: int):
-    return _act(
-        plan_id,
-        ActionForm,
-        lambda plan, form: workflow.revise_plan(db.session, current_user, plan),
-        "A new draft version is ready to change; the approved version stays on record.",
-        "action_form",
-    )
-
-
-@bp.route("/<int:plan_id>/discard", methods=["POST"])
-@any_signed_in
-def discard(plan_id: int):
-    plan = load_visible_plan(plan_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return plan_page(plan, 400, ["Check the form and send it again."])
-    person_id = plan.person_id
-    try:
-        workflow.discard_draft(
-            db.session, current_user, plan, expected_version=form.expected_version()
-        )
-    except DomainError as error:
-        db.session.rollback()
-        return plan_page(load_visible_plan(plan_id), error.status_code, [error.message])
-    db.session.commit()
-    flash("The draft is discarded.", "success")
-    remaining = current_plan_id(db.session, person_id)
-    if remaining is not None:
-        return redirect(url_for("plans.detail", plan_id=remaining), 303)
-    return redirect(url_for("plans.index"), 303)
 
 
 # ---------------------------------------------------------------- versions and PDF
@@ -447,8 +299,7 @@ def pdf(plan_id: int):
             action="plan.export",
             entity=plan,
             after={"format": "pdf", "version_number": plan.version_number},
-        )
-        db.session.commit()
+        )  # an audited read: the commit point commits it with the response
     response = send_file(
         BytesIO(data),
         mimetype="application/pdf",

@@ -27,6 +27,7 @@ from core.users import Role, User, get_user_by_email, normalise_email
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
 from webapp.privacy import erase_person_data, export_person_data
+from webapp.transactions import refusal_of
 
 bp = Blueprint("privacy", __name__)
 
@@ -49,8 +50,7 @@ class EraseForm(FlaskForm):
 
 
 def _download(person: User, actor: User) -> Response:
-    data = export_person_data(db.session, person, actor)
-    db.session.commit()
+    data = export_person_data(db.session, person, actor)  # audited; the commit point commits
     body = json.dumps(data, indent=2, ensure_ascii=False)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = (
@@ -116,13 +116,13 @@ def erase(user_id: int):
     elif normalise_email(form.confirm_email.data) != person.email:
         problems = ["The email typed does not match this person's email; nothing was erased."]
     else:
-        try:
-            summary = erase_person_data(db.session, person, current_user, _evidence_root())
-        except ValidationError as error:
-            db.session.rollback()
+        summary, error = refusal_of(
+            lambda: erase_person_data(db.session, person, current_user, _evidence_root()),
+            ValidationError,
+        )
+        if error is not None:
             problems = [error.message]
         else:
-            db.session.commit()
             done = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items())
             flash(f"The person is erased and anonymised ({done}).", "success")
             return redirect(url_for("privacy.index"), code=303)

@@ -17,9 +17,10 @@ from competencies.role_profiles import (
     update_profile_details,
 )
 from webapp.auth import roles_required
+from webapp.editor_forms import editor_form_view
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, CopyProfileForm, NewProfileForm, ProfileForm
-from webapp.transactions import commit_or_problems, form_status
+from webapp.transactions import form_status, problems_of
 from webapp.views.versions import EDITORS, load_tree
 
 bp = Blueprint("role_profiles", __name__, url_prefix="/framework/versions/<int:framework_id>/roles")
@@ -84,7 +85,7 @@ def edit(framework_id: int, profile_id: int):
             )
             set_requirements(db.session, profile, current_user, choices)
 
-        _, problems = commit_or_problems(save)
+        _, problems = problems_of(save)
         if not problems:
             flash(f"Role profile {profile.name} was saved.", "success")
             return redirect(url_for("versions.detail", framework_id=framework.id) + "#roles")
@@ -105,27 +106,29 @@ def new(framework_id: int):
     framework = get_framework(db.session, framework_id)
     require_draft(framework)
     form = NewProfileForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        profile, problems = commit_or_problems(
-            lambda: create_profile(
-                db.session,
-                framework,
-                current_user,
-                code=form.code.data,
-                name=form.name.data,
-                description=form.description.data or "",
-                qualifications=_lines(form.qualifications.data),
-            )
-        )
-        if profile is not None:
-            flash(f"Role profile {profile.name} was created; now set its requirements.", "success")
-            return redirect(
-                url_for("role_profiles.edit", framework_id=framework.id, profile_id=profile.id)
-            )
-    return render_template(
-        "role_profiles/new.html", framework=framework, form=form, problems=problems
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: create_profile(
+            db.session,
+            framework,
+            current_user,
+            code=form.code.data,
+            name=form.name.data,
+            description=form.description.data or "",
+            qualifications=_lines(form.qualifications.data),
+        ),
+        saved=lambda profile: (
+            f"Role profile {profile.name} was created; now set its requirements.",
+            _to_editor(framework, profile),
+        ),
+        page=lambda problems: render_template(
+            "role_profiles/new.html", framework=framework, form=form, problems=problems
+        ),
+    )
+
+
+def _to_editor(framework, profile):
+    return redirect(url_for("role_profiles.edit", framework_id=framework.id, profile_id=profile.id))
 
 
 @bp.route("/<int:profile_id>/copy", methods=["GET", "POST"])
@@ -138,25 +141,23 @@ def copy(framework_id: int, profile_id: int):
     if request.method == "GET":
         form.code.data = f"{profile.code}-COPY"[:40]
         form.name.data = f"{profile.name} (copy)"
-    problems: list[str] = []
-    if form.validate_on_submit():
-        duplicate, problems = commit_or_problems(
-            lambda: copy_profile(
-                db.session, profile, current_user, code=form.code.data, name=form.name.data
-            )
-        )
-        if duplicate is not None:
-            flash(f"{duplicate.name} was created from {profile.name}.", "success")
-            return redirect(
-                url_for("role_profiles.edit", framework_id=framework.id, profile_id=duplicate.id)
-            )
-    return render_template(
-        "role_profiles/copy.html",
-        framework=framework,
-        profile=profile,
-        form=form,
-        problems=problems,
-    ), form_status(form, problems)
+    return editor_form_view(
+        form,
+        lambda: copy_profile(
+            db.session, profile, current_user, code=form.code.data, name=form.name.data
+        ),
+        saved=lambda duplicate: (
+            f"{duplicate.name} was created from {profile.name}.",
+            _to_editor(framework, duplicate),
+        ),
+        page=lambda problems: render_template(
+            "role_profiles/copy.html",
+            framework=framework,
+            profile=profile,
+            form=form,
+            problems=problems,
+        ),
+    )
 
 
 def _set_retired(framework_id: int, profile_id: int, retired: bool):
@@ -166,7 +167,6 @@ def _set_retired(framework_id: int, profile_id: int, retired: bool):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     set_profile_retired(db.session, profile, current_user, retired)
-    db.session.commit()
     state = "retired: nobody is offered it as a target any more" if retired else "in use again"
     flash(f"{profile.name} is {state}.", "success")
     return redirect(url_for("versions.detail", framework_id=framework.id) + "#roles")

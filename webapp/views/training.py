@@ -12,18 +12,11 @@ from flask_login import current_user
 
 from competencies.models import Competency
 from competencies.services import current_framework
-from core.errors import ConflictError, DomainError, ValidationError
+from core.errors import ConflictError, ValidationError
 from core.users import Role
 from person_profile.target import aimed_role
-from training.catalogue import (
-    CatalogueFilter,
-    TrainingInput,
-    create_training,
-    get_training,
-    list_trainings,
-    set_training_active,
-    update_training,
-)
+from plans.add_to_plan import goal_for_training
+from training.catalogue import CatalogueFilter, get_training, list_trainings
 from training.enrollments import (
     change_enrollment_status,
     get_own_enrollment,
@@ -32,19 +25,16 @@ from training.enrollments import (
     rate_enrollment,
 )
 from training.features import Constraints, TrainingFormat
-from training.history import person_vector
 from training.models import (
     LANGUAGES,
     Enrollment,
     EnrollmentStatus,
     HistoryEnrollment,
-    LevelObservation,
-    Training,
 )
-from training.observations import subject_key_for
-from training.ranking import format_hours, format_money, recommend
+from training.ranking import format_hours, format_money
+from training.recommendation_page import recommendation_page
 from training.standings import role_profiles
-from webapp.auth import any_signed_in, roles_required, stamp_read_with_user
+from webapp.auth import any_signed_in, stamp_read_with_user
 from webapp.extensions import db
 from webapp.forms.training import (
     CatalogueFilterForm,
@@ -52,14 +42,12 @@ from webapp.forms.training import (
     RatingForm,
     RecommendationForm,
     StatusForm,
-    training_form_class,
-    weight_field_name,
 )
 from webapp.fragments import fragments
-from webapp.ids import parse_id
-from webapp.plan_helpers import draft_goals, goal_for_training
+from webapp.plan_helpers import draft_goals
 from webapp.recommending import recommendation_stamp, recommendation_stamp_reading
 from webapp.recommending import state as recommender_state
+from webapp.transactions import refusal_of
 from webapp.views.auth import _safe_next
 
 bp = Blueprint("training", __name__, url_prefix="/training")
@@ -97,7 +85,7 @@ def training_labels() -> dict[str, object]:
     }
 
 
-def _competencies() -> list[Competency]:
+def current_competencies() -> list[Competency]:
     framework = current_framework(db.session)
     if framework is None:
         return []
@@ -134,8 +122,8 @@ def _catalogue_filters(form: CatalogueFilterForm, *, editor: bool) -> CatalogueF
     )
 
 
-def _listing(template: str, *, editor: bool):
-    competencies = _competencies()
+def catalogue_listing(template: str, *, editor: bool):
+    competencies = current_competencies()
     form = CatalogueFilterForm(request.args)
     form.set_competencies(competencies)
     status = 200
@@ -169,14 +157,14 @@ def _listing(template: str, *, editor: bool):
 @bp.route("/")
 @any_signed_in
 def catalogue():
-    return _listing("training/catalogue.html", editor=False)
+    return catalogue_listing("training/catalogue.html", editor=False)
 
 
 @bp.route("/<int:training_id>")
 @any_signed_in
 def detail(training_id: int):
     training = get_training(db.session, training_id, include_inactive=_is_editor())
-    competencies = {c.uuid: c for c in _competencies()}
+    competencies = {c.uuid: c for c in current_competencies()}
     mine = db.session.scalars(
         sa.select(Enrollment)
         .where(Enrollment.person_id == current_user.id, Enrollment.training_id == training.id)
@@ -215,13 +203,15 @@ def plan(training_id: int):
     if not form.validate_on_submit():
         flash("Enter the planned date as a calendar date, or leave it empty.", "danger")
         return redirect(url_for("training.detail", training_id=training.id)), 303
-    try:
-        plan_training(db.session, current_user, training, planned_for=form.planned_for.data)
-    except ConflictError as error:
-        db.session.rollback()
+    _, error = refusal_of(
+        lambda: plan_training(
+            db.session, current_user, training, planned_for=form.planned_for.data
+        ),
+        ConflictError,
+    )
+    if error is not None:
         flash(error.message, "info")
     else:
-        db.session.commit()
         flash(f"“{training.title}” is planned. You find it under My trainings.", "success")
     return redirect(_safe_next(form.next.data) or url_for("training.mine"), 303)
 
@@ -233,7 +223,7 @@ def mine():
     groups = {status: [] for status in EnrollmentStatus}
     for enrollment in enrollments:
         groups[EnrollmentStatus(enrollment.status)].append(enrollment)
-    names = {c.code: c.name for c in _competencies()}
+    names = {c.code: c.name for c in current_competencies()}
     return render_template("training/mine.html", groups=groups, total=len(enrollments), names=names)
 
 
@@ -242,7 +232,7 @@ def _enrollment_page(enrollment: Enrollment, status_code: int = 200, **forms):
         rating=str(enrollment.rating) if enrollment.rating else None,
         comment=enrollment.rating_comment,
     )
-    names = {c.code: c.name for c in _competencies()}
+    names = {c.code: c.name for c in current_competencies()}
     return (
         render_template(
             "training/enrollment.html",
@@ -269,19 +259,18 @@ def enrollment_status(enrollment_id: int):
     form = StatusForm()
     if not form.validate_on_submit() or not form.version.data.isdecimal():
         return _enrollment_page(item, 400, problems=["Choose one of the offered actions."])
-    try:
-        change_enrollment_status(
+    _, error = refusal_of(
+        lambda: change_enrollment_status(
             db.session,
             item,
             form.status.data,
             current_user,
             expected_version=int(form.version.data),
         )
-    except DomainError as error:
-        db.session.rollback()
+    )
+    if error is not None:
         item = get_own_enrollment(db.session, current_user, enrollment_id)
         return _enrollment_page(item, error.status_code, problems=[error.message])
-    db.session.commit()
     flash(f"“{item.training.title}” is now {item.status_enum.label.lower()}.", "success")
     return redirect(url_for("training.enrollment", enrollment_id=item.id), 303)
 
@@ -293,15 +282,15 @@ def enrollment_rating(enrollment_id: int):
     form = RatingForm()
     if not form.validate_on_submit():
         return _enrollment_page(item, 400, rating_form=form)
-    try:
-        rate_enrollment(
+    _, error = refusal_of(
+        lambda: rate_enrollment(
             db.session, item, int(form.rating.data), form.comment.data or "", current_user
-        )
-    except ValidationError as error:
-        db.session.rollback()
+        ),
+        ValidationError,
+    )
+    if error is not None:
         item = get_own_enrollment(db.session, current_user, enrollment_id)
         return _enrollment_page(item, 422, rating_form=form, problems=[error.message])
-    db.session.commit()
     flash("Thank you — your rating is saved.", "success")
     return redirect(url_for("training.enrollment", enrollment_id=item.id), 303)
 
@@ -346,166 +335,32 @@ def _recommendations_context() -> tuple[dict[str, object], int]:
             languages=frozenset(form.languages.data or ()),
         )
     columns, catalogue, ranker, loaded = recommender_state().ranker(db.session)
-    profile, standings, vector = person_vector(db.session, current_user, columns, form.role.data)
-    own = db.session.execute(
-        sa.select(Enrollment.training_id, Enrollment.status).where(
-            Enrollment.person_id == current_user.id
-        )
-    ).all()
-    busy = {
-        tid for tid, s in own if s in (EnrollmentStatus.COMPLETED, EnrollmentStatus.IN_PROGRESS)
-    }
-    planned = {tid for tid, s in own if s == EnrollmentStatus.PLANNED}
-    result = None
-    trainings: dict[int, Training] = {}
-    if profile is not None and status == 200:
-        result = recommend(
-            ranker,
-            vector,
-            catalogue,
-            constraints,
-            names=columns.names,
-            k=10,
-            exclude_keys=busy,
-        )
-        keys = [item.key for item in result.items]
-        trainings = {
-            t.id: t for t in db.session.scalars(sa.select(Training).where(Training.id.in_(keys)))
-        }
+    page = recommendation_page(
+        db.session,
+        current_user,
+        (columns, catalogue, ranker),
+        form.role.data,
+        constraints,
+        rank=status == 200,
+    )
     plan_goals = draft_goals(current_user)
     suggested = {
         item.key: goal_for_training(plan_goals, [r.code for r in item.reasons])
-        for item in (result.items if result else ())
+        for item in (page.result.items if page.result else ())
     }
-    levels_are_synthetic = db.session.scalar(
-        sa.select(sa.func.max(sa.case((LevelObservation.is_synthetic, 1), else_=0))).where(
-            LevelObservation.subject_key == subject_key_for(current_user.id)
-        )
-    )
     context = {
         "form": form,
-        "profile": profile,
-        "standings": standings,
-        "names": columns.names,
-        "result": result,
-        "trainings": trainings,
-        "planned": planned,
+        "profile": page.profile,
+        "standings": page.standings,
+        "names": page.names,
+        "result": page.result,
+        "trainings": page.trainings,
+        "planned": page.planned,
         "model": loaded,
-        # From the profile itself: an assessment counts whichever way it reached the database.
-        "has_levels": any(item.level is not None for item in standings),
-        "levels_are_synthetic": bool(levels_are_synthetic),
+        "has_levels": page.has_levels,
+        "levels_are_synthetic": page.levels_are_synthetic,
         "constraints": constraints,
         "plan_goals": plan_goals,
         "suggested": suggested,
     }
     return context, status
-
-
-# ---------------------------------------------------------------- HR: catalogue upkeep
-
-
-@bp.route("/manage")
-@roles_required(*CATALOGUE_EDITORS)
-def manage():
-    return _listing("training/manage.html", editor=True)
-
-
-def _input_from(form, competencies: list[Competency]) -> TrainingInput:
-    weights = {}
-    for competency in competencies:
-        value = form[weight_field_name(competency.code)].data
-        if value is not None and value != 0:
-            weights[competency.uuid] = float(value)
-    return TrainingInput(
-        title=form.title.data or "",
-        provider=form.provider.data or "",
-        format=form.format.data,
-        hours=form.hours.data,
-        cost=form.cost.data,
-        currency=form.currency.data,
-        language=form.language.data,
-        level_min=form.level_min.data,
-        level_max=form.level_max.data,
-        link=form.link.data or "",
-        description=form.description.data or "",
-        weights=weights,
-    )
-
-
-def _editor(training: Training | None):
-    competencies = _competencies()
-    form_class = training_form_class(competencies)
-    if request.method == "GET" and training is not None:
-        form = form_class(obj=training)
-        for link in training.competencies:
-            name = weight_field_name(link.competency_code)
-            if name in form:
-                form[name].data = Decimal(str(link.weight))
-        form.version.data = str(training.version)
-    else:
-        form = form_class()
-    status = 200
-    problems: list[str] = []
-    if form.validate_on_submit():
-        data = _input_from(form, competencies)
-        try:
-            if training is None:
-                saved = create_training(db.session, data, current_user)
-            else:
-                version = parse_id(form.version.data)
-                saved = update_training(
-                    db.session,
-                    training,
-                    data,
-                    current_user,
-                    expected_version=-1 if version is None else version,
-                )
-        except DomainError as error:
-            db.session.rollback()
-            problems = [error.message, *error.problems] if error.problems else [error.message]
-            status = error.status_code
-            if training is not None:
-                training = get_training(db.session, training.id, include_inactive=True)
-        else:
-            db.session.commit()
-            flash(f"“{saved.title}” is saved.", "success")
-            return redirect(url_for("training.detail", training_id=saved.id), 303)
-    elif form.is_submitted():
-        status = 400
-    return (
-        render_template(
-            "training/form.html",
-            form=form,
-            training=training,
-            problems=problems,
-            competencies=competencies,
-        ),
-        status,
-    )
-
-
-@bp.route("/manage/new", methods=["GET", "POST"])
-@roles_required(*CATALOGUE_EDITORS)
-def new():
-    return _editor(None)
-
-
-@bp.route("/manage/<int:training_id>/edit", methods=["GET", "POST"])
-@roles_required(*CATALOGUE_EDITORS)
-def edit(training_id: int):
-    return _editor(get_training(db.session, training_id, include_inactive=True))
-
-
-@bp.route("/manage/<int:training_id>/active", methods=["POST"])
-@roles_required(*CATALOGUE_EDITORS)
-def set_active(training_id: int):
-    training = get_training(db.session, training_id, include_inactive=True)
-    wanted = request.form.get("is_active")
-    if wanted not in {"0", "1"}:
-        flash("Use the Deactivate or Reactivate button.", "danger")
-        return redirect(url_for("training.detail", training_id=training.id), 303)
-    set_training_active(db.session, training, wanted == "1", current_user)
-    db.session.commit()
-    state = "offered again" if training.is_active else "deactivated: hidden from browsing"
-    flash(f"“{training.title}” is {state}.", "success")
-    return redirect(url_for("training.detail", training_id=training.id), 303)

@@ -30,7 +30,7 @@ from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.frameworks import ConfirmForm, PublishForm
 from webapp.ids import parse_id
-from webapp.transactions import commit_or_problems, form_status
+from webapp.transactions import form_status, problems_of
 
 bp = Blueprint("versions", __name__, url_prefix="/framework/versions")
 EDITORS = (Role.HR, Role.ADMIN)
@@ -119,7 +119,6 @@ def start_draft(framework_id: int):
         abort(400)
     source = get_framework(db.session, framework_id)
     draft = create_draft(db.session, source, current_user)
-    db.session.commit()
     flash(
         f"Draft {draft.version_label} started as a copy of version {source.version_label}. "
         "Nothing changes for anyone until you publish it.",
@@ -139,7 +138,7 @@ def publish(framework_id: int):
         form.note.data = framework.change_note
         form.lock_version.data = str(framework.lock_version)
     elif form.validate_on_submit():
-        _, problems = commit_or_problems(
+        _, problems = problems_of(
             lambda: publish_draft(
                 db.session, framework, current_user, form.note.data, form.expected_lock()
             )
@@ -177,7 +176,6 @@ def discard(framework_id: int):
     if form.validate_on_submit():
         label, previous = framework.version_label, previous_version(framework)
         discard_draft(db.session, framework, current_user)
-        db.session.commit()
         flash(f"Draft {label} was discarded.", "success")
         if previous is not None:
             return redirect(url_for("versions.detail", framework_id=previous.id))
