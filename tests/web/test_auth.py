@@ -139,3 +139,30 @@ def test_unexpected_errors_get_a_500_page_without_details(app, client_for):
     body = response.get_data(as_text=True)
     assert "Something went wrong on our side" in body
     assert "secret internals" not in body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\\evil.example",
+        "/\\/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/ /evil.example",
+        "/\t/evil.example",
+        "\x00/framework",
+        "framework/roles",
+        "",
+    ],
+)
+def test_the_next_target_is_refused_unless_a_plain_same_site_path(target):
+    from webapp.views.auth import _safe_next
+
+    assert _safe_next(target) is None
+
+
+def test_a_plain_path_with_a_query_is_followed():
+    from webapp.views.auth import _safe_next
+
+    assert _safe_next("/training/?q=agile%20coach&page=2") == "/training/?q=agile%20coach&page=2"

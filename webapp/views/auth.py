@@ -27,11 +27,18 @@ LOGIN_FAILED = "The email or password is not right. Check both and try again."
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login (no open redirects)."""
-    if not target:
+    """Only same-site absolute paths are followed after login (no open redirects).
+
+    Refused here, without relying on how the redirect encodes them later: other schemes and
+    hosts, scheme-relative targets (``//host``), backslashes (browsers read ``/\\host`` as
+    ``//host``) and control characters or spaces (stripped by browsers before parsing).
+    """
+    if not target or not target.startswith("/"):
+        return None
+    if "\\" in target or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
 
