@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from core.audit import record_event
 from core.db import Base, UTCDateTime, utcnow
 from core.errors import DomainError, ValidationError
-from core.users import Role, User, create_user, get_user_by_email
+from core.users import Role, User, check_password_rules, create_user, get_user_by_email
 
 INVITATION_LIFETIME = timedelta(days=7)
 TOKEN_BYTES = 32
@@ -155,9 +155,22 @@ def accept_invitation(session: Session, token: str, password: str) -> User:
     if user.blocked_at is not None:
         # A link issued before the block: blocked accounts answer like any invalid link.
         raise InvitationInvalidError()
+    check_password_rules(password)  # a refused password leaves the link usable
+    now = utcnow()
+    # Claimed by one conditional UPDATE, so of two requests racing with the same link only
+    # one gets it; the other answers like any used link. All of it commits together.
+    claimed = session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise InvitationInvalidError()
+    session.refresh(invitation)
     user.set_password(password)
     user.is_active = True
-    invitation.used_at = utcnow()
+    user.last_login_at = now  # the person is signed in by accepting
     session.flush()
     record_event(
         session,

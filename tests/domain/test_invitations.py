@@ -134,3 +134,23 @@ def test_unblocking_lets_an_administrator_reissue_links(session, inviter):
     update_user(session, user, role="candidate", is_active=False, actor=admin)
     update_user(session, user, role="candidate", is_active=True, actor=admin)
     assert user.blocked_at is None and user.is_active
+
+
+def test_a_link_is_claimed_once_even_by_two_sessions_racing(session, inviter):
+    """Issue 24: acceptance is one transaction; the link is claimed by one conditional
+    update, so a second acceptance that read it as unused is still refused."""
+    _, token = invite_user(
+        session, email="race@example.test", name="Race", role="candidate", actor=inviter
+    )
+    invitation = find_invitation(session, token)
+    # Another request claims the link after this one has read it: this session still holds
+    # the link as unused, as a request that read it a moment earlier would.
+    session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    assert invitation.used_at is None
+    with pytest.raises(InvitationInvalidError):
+        accept_invitation(session, token, NEW_PASSWORD)
