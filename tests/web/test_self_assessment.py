@@ -310,6 +310,10 @@ def test_an_upload_is_served_only_to_its_owner_as_an_attachment(client_for, db_s
         assert download.headers["Content-Disposition"].startswith("attachment")
         assert download.headers["X-Content-Type-Options"] == "nosniff"
         assert download.mimetype == "application/pdf"
+        # The file's own policy, not the site's (issue 24: Talisman overwrote it).
+        policy = download.headers["Content-Security-Policy"]
+        assert "sandbox" in policy and "default-src 'none'" in policy
+        assert "script-src" not in policy
     finally:
         download.close()
     stored = Path(app.instance_path) / "evidence" / evidence.file_stored_name

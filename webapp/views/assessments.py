@@ -32,7 +32,7 @@ from core.errors import ValidationError
 from core.users import Role
 from training.assessment_submission import submit_and_record_levels
 from webapp.auth import roles_required
-from webapp.extensions import db
+from webapp.extensions import db, talisman
 from webapp.forms.assessments import (
     CONFIDENCE_LABELS,
     INTEREST_LABELS,
@@ -184,7 +184,13 @@ def evidence_remove(assessment_id: int, evidence_id: int):
     return redirect(url_for("assessments.review", assessment_id=assessment.id), code=303)
 
 
+# An uploaded file runs nothing and loads nothing, even if a browser renders it.
+EVIDENCE_CSP = {"default-src": "'none'", "sandbox": ""}
+
+
 @bp.route("/<int:assessment_id>/evidence/<int:evidence_id>/file")
+# Through Talisman, which sets every response's policy: one set by the view was overwritten.
+@talisman(content_security_policy=EVIDENCE_CSP)
 @roles_required(Role.CANDIDATE)
 def evidence_file(assessment_id: int, evidence_id: int):
     row = get_evidence_for(db.session, current_user, assessment_id, evidence_id)
@@ -201,7 +207,6 @@ def evidence_file(assessment_id: int, evidence_id: int):
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
