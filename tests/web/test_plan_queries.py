@@ -19,6 +19,9 @@ from tests.factories import (
 )
 
 MAX_QUERIES = 10
+# HR's reads of the organisation are audited: one INSERT of the audit event on top of the
+# page's own queries (issue 24), counted apart so the bound on reads stays what it was.
+AUDIT_WRITE = "INSERT INTO audit_events"
 
 
 @contextmanager
@@ -57,6 +60,9 @@ def test_hr_pages_issue_the_same_queries_for_5_and_50_people(
     hr = get_user_by_email(db_session, "hr@example.com")
     client = client_for("hr")
 
+    def reads(statements: list[str]) -> int:
+        return sum(1 for s in statements if not s.lstrip().startswith(AUDIT_WRITE))
+
     def cold_and_warm() -> tuple[int, int]:
         # Cold: what is built from the data is built again (the first visit after a change).
         forget_everything_derived()
@@ -64,7 +70,8 @@ def test_hr_pages_issue_the_same_queries_for_5_and_50_people(
             assert client.get(url).status_code == 200
         with counting(app_engine) as warm:
             assert client.get(url).status_code == 200
-        return len(cold), len(warm)
+        assert len(cold) - reads(cold) == len(warm) - reads(warm) <= 1  # the audit, if any
+        return reads(cold), reads(warm)
 
     add_people(db_session, hr, 5, 0)
     client.get(url)

@@ -29,6 +29,7 @@ from plans import budget, overview, workflow
 from plans.export import list_plans
 from plans.jobs import get_job_for, recent_jobs, start_export_job, view_of
 from plans.models import ExportJob, JobStatus, PlanStatus
+from plans.reads import record_overview_read
 from training.standings import role_profiles
 from webapp.auth import roles_required
 from webapp.extensions import db
@@ -120,6 +121,9 @@ def _overview_filters() -> tuple[OverviewFilterForm, str | None, str | None, int
 @roles_required(Role.HR)
 def heatmap():
     """People × competencies against each person's target role, one page at a time."""
+    # The filters as asked for (checked when the page is built; a cached page skips that).
+    asked = {name: (request.args.get(name) or "")[:100] for name in ("role", "q", "page")}
+    record_overview_read(db.session, current_user, "heatmap", asked)
     key = (
         tuple(request.args.items(multi=True)),
         overview.overview_stamp(db.session),
@@ -143,6 +147,7 @@ def heatmap_csv():
     _, role, text, status = _overview_filters()
     if status != 200:
         return redirect(url_for("hr_plans.heatmap"))
+    record_overview_read(db.session, current_user, "csv", {"role": role, "q": text})
     lines = overview.overview_csv(db.session, role_code=role, text=text)
     response = Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="proficio-overview.csv"'

@@ -19,6 +19,7 @@ from plans.builder import plan_value_problems
 from plans.document import document_from, file_name_for
 from plans.gaps import gap_items, profile_for
 from plans.models import DevelopmentPlan
+from plans.reads import record_plan_read
 from plans.services import (
     PlanInput,
     current_plan_id,
@@ -204,7 +205,9 @@ def new():
 @bp.route("/<int:plan_id>")
 @any_signed_in
 def detail(plan_id: int):
-    return plan_page(load_visible_plan(plan_id))
+    plan = load_visible_plan(plan_id)
+    record_plan_read(db.session, current_user, plan, "detail")
+    return plan_page(plan)
 
 
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
@@ -256,6 +259,7 @@ def edit(plan_id: int):
 @any_signed_in
 def versions(plan_id: int):
     plan = load_visible_plan(plan_id)
+    record_plan_read(db.session, current_user, plan, "versions")
     return render_template(
         "plans/versions.html", plan=plan, versions=plan_versions(db.session, plan.person_id)
     )
@@ -268,6 +272,7 @@ def compare(plan_id: int):
     from plans.diff import compare_versions
 
     plan = load_visible_plan(plan_id)
+    record_plan_read(db.session, current_user, plan, "compare")
     raw = request.args.get("with", "")
     other_id = int(raw) if raw.isdecimal() and len(raw) < 10 else plan.previous_version_id
     all_versions = plan_versions(db.session, plan.person_id)
