@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,11 @@ class JobView:
     is_waiting_long: bool
 
     @property
+    def has_file(self) -> bool:
+        """Whether a finished job's ZIP is still kept (retention and erasure delete it)."""
+        return self.status == JobStatus.DONE and bool(self.job.result_name)
+
+    @property
     def percent(self) -> int:
         if not self.job.total:
             return 100 if self.status == JobStatus.DONE else 0
@@ -54,6 +60,8 @@ class JobView:
                 f"{int(STALE_AFTER.total_seconds() // 60)} minutes). Nothing was kept; start it "
                 "again."
             )
+        if self.status == JobStatus.DONE and not self.has_file:
+            return job.error or "The ZIP is no longer kept; start a new export."
         if self.status == JobStatus.DONE:
             return f"Ready: {job.total} plan{'s' if job.total != 1 else ''} in one ZIP."
         if self.status == JobStatus.FAILED:
@@ -189,3 +197,70 @@ def start_export_job(
         after={"plans": len(wanted)},
     )
     return job, True
+
+
+# ---------------------------------------------------------------- the ZIPs' lifetime
+
+
+def _forget_files(jobs: list[ExportJob], directory: Path, reason: str) -> int:
+    removed = 0
+    for job in jobs:
+        if job.result_name:
+            path = Path(directory) / job.result_name
+            if path.is_file():
+                path.unlink()
+                removed += 1
+            job.result_name = None
+            job.error = reason
+    return removed
+
+
+def is_expired(job: ExportJob, retention: timedelta, now: datetime | None = None) -> bool:
+    """Whether a finished job's ZIP is past its retention (it is then no longer served)."""
+    finished = job.finished_at or job.created_at
+    return (now or utcnow()) - finished > retention
+
+
+def expire_exports(
+    session: Session, directory: Path, retention: timedelta, now: datetime | None = None
+) -> int:
+    """Delete the ZIPs of jobs finished longer than ``retention`` ago; returns how many."""
+    cutoff = (now or utcnow()) - retention
+    jobs = session.scalars(
+        sa.select(ExportJob).where(
+            ExportJob.result_name.is_not(None),
+            sa.func.coalesce(ExportJob.finished_at, ExportJob.created_at) < cutoff,
+        )
+    ).all()
+    days = max(1, int(retention.total_seconds() // 86400))
+    return _forget_files(
+        list(jobs), directory, f"The ZIP was deleted after {days} days; start a new export."
+    )
+
+
+def forget_exports_of(session: Session, person_id: int, directory: Path) -> int:
+    """Delete every kept ZIP that holds one of the person's plans (on their erasure)."""
+    own = set(
+        session.scalars(sa.select(DevelopmentPlan.id).where(DevelopmentPlan.person_id == person_id))
+    )
+    if not own:
+        return 0
+    holding = [
+        job
+        for job in session.scalars(sa.select(ExportJob).where(ExportJob.result_name.is_not(None)))
+        if own & set((job.selection or {}).get("plan_ids", []))
+    ]
+    return _forget_files(
+        holding, directory, "The ZIP was deleted because a person in it was erased."
+    )
+
+
+def record_download(session: Session, actor: User, job: ExportJob) -> None:
+    """Audit a download of a bulk-export ZIP: it holds many people's plans."""
+    record_event(
+        session,
+        actor=actor,
+        action="plan_export.download",
+        entity=job,
+        after={"plans": job.total, "file": job.result_name},
+    )

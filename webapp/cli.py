@@ -33,6 +33,7 @@ from webapp.demo_evaluations import seed_demo_evaluations
 from webapp.demo_plans import seed_demo_plans
 from webapp.demo_training import seed_demo_training
 from webapp.extensions import db
+from webapp.plan_helpers import export_dir
 from webapp.privacy import purge_expired
 from webapp.recommending import artefact_key, recommender_dir
 
@@ -367,10 +368,15 @@ privacy_cli = AppGroup("privacy", help="Data-protection housekeeping.")
     help="Keep audit events this many days (default: PROFICIO_AUDIT_RETENTION_DAYS, 730).",
 )
 def privacy_purge(audit_days: int | None) -> None:
-    """Delete audit events past the retention period and stale sign-in failures."""
+    """Delete audit events, stale sign-in failures and export ZIPs past their retention."""
     days = audit_days or current_app.config["AUDIT_RETENTION_DAYS"]
     with one_transaction():
-        summary = purge_expired(db.session, days)
+        summary = purge_expired(
+            db.session,
+            days,
+            export_root=export_dir(current_app),
+            export_retention_days=current_app.config["EXPORT_RETENTION_DAYS"],
+        )
     click.echo(
         f"Kept {days} days of audit events: deleted {summary['audit_events_deleted']} events "
         f"and {summary['login_attempts_deleted']} old sign-in failures."

@@ -93,6 +93,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # (the default) ignores those headers: a client could write anything in them.
         "TRUSTED_PROXIES": int(os.environ.get("PROFICIO_TRUSTED_PROXIES", 0)),
         "AUDIT_RETENTION_DAYS": int(os.environ.get("PROFICIO_AUDIT_RETENTION_DAYS", 730)),
+        # Bulk-export ZIPs hold many people's plans: served and kept this long, then deleted.
+        "EXPORT_RETENTION_DAYS": int(os.environ.get("PROFICIO_EXPORT_RETENTION_DAYS", 7)),
         # Where `recommender train` writes the model and the app reads it (shared storage
         # when several app servers run); unset means <instance folder>/recommender.
         "RECOMMENDER_DIR": os.environ.get("PROFICIO_RECOMMENDER_DIR"),

@@ -22,6 +22,7 @@ from core.db import utcnow
 from core.errors import ValidationError
 from core.login_throttle import LoginAttempt
 from core.users import User
+from plans.jobs import expire_exports, forget_exports_of
 
 EXPORT_FORMAT = "proficio-personal-data/1"
 
@@ -47,7 +48,11 @@ def export_person_data(session: Session, person: User, actor: User) -> dict[str,
 
 
 def erase_person_data(
-    session: Session, person: User, actor: User, evidence_root: Path | None
+    session: Session,
+    person: User,
+    actor: User,
+    evidence_root: Path | None,
+    export_root: Path | None = None,
 ) -> dict[str, int]:
     """Anonymise ``person`` everywhere while keeping levels and counts for statistics."""
     if person.id == actor.id:
@@ -57,6 +62,9 @@ def erase_person_data(
     summary: dict[str, int] = {}
     summary.update(assessments.privacy.erase_person(session, person, evidence_root))
     summary.update(training.privacy.erase_person(session, person))
+    if export_root is not None:
+        # Before the plans lose their text: the ZIPs are found through the person's plans.
+        summary["export_zips_removed"] = forget_exports_of(session, person.id, export_root)
     summary.update(plans.privacy.erase_person(session, person))
     summary.update(core.privacy.erase_person(session, person))
     session.flush()
@@ -64,11 +72,22 @@ def erase_person_data(
     return summary
 
 
-def purge_expired(session: Session, audit_retention_days: int) -> dict[str, int]:
-    """Delete audit events older than the retention period and stale sign-in failures."""
+def purge_expired(
+    session: Session,
+    audit_retention_days: int,
+    export_root: Path | None = None,
+    export_retention_days: int = 7,
+) -> dict[str, int]:
+    """Delete audit events older than the retention period, stale sign-in failures and
+    bulk-export ZIPs past theirs."""
     cutoff = utcnow() - timedelta(days=audit_retention_days)
     events = session.execute(sa.delete(AuditEvent).where(AuditEvent.created_at < cutoff))
     attempts = session.execute(
         sa.delete(LoginAttempt).where(LoginAttempt.created_at < utcnow() - timedelta(days=1))
     )
-    return {"audit_events_deleted": events.rowcount, "login_attempts_deleted": attempts.rowcount}
+    summary = {"audit_events_deleted": events.rowcount, "login_attempts_deleted": attempts.rowcount}
+    if export_root is not None:
+        summary["export_zips_deleted"] = expire_exports(
+            session, export_root, timedelta(days=export_retention_days)
+        )
+    return summary

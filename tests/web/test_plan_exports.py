@@ -220,3 +220,71 @@ def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
     with app.app_context():
         tasks.export_plans_job.call_local(7)
     assert niceness_seen[-1] == 0 and group.writes == [export.EXPORT_NICENESS, 0]
+
+
+def _finished_export(client_for, db_session, plans, monkeypatch):
+    monkeypatch.setattr("plans.render.render_plan_pdf", lambda document: b"%PDF-1.7 test")
+    hr = client_for("hr")
+    start(hr, plans)
+    job = job_of(db_session)
+    assert job.status == "done" and job.result_name
+    return hr, job
+
+
+def test_a_zip_is_owner_only_and_its_download_is_audited(
+    client_for, db_session, plans, monkeypatch, app
+):
+    """Issue 24: ZIPs were readable by other local users and downloads left no trace."""
+    import stat
+
+    from core.audit import AuditEvent
+    from webapp.plan_helpers import export_dir
+
+    hr, job = _finished_export(client_for, db_session, plans, monkeypatch)
+    path = export_dir(app) / job.result_name
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    hr.get(f"/hr/plans/exports/{job.id}/download").close()
+    db_session.expire_all()
+    event = db_session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "plan_export.download")
+    )
+    assert event.actor_email == "hr@example.com" and event.entity_id == str(job.id)
+
+
+def test_a_zip_past_its_retention_is_not_served_and_purge_deletes_it(
+    client_for, db_session, plans, monkeypatch, app
+):
+    from webapp.plan_helpers import export_dir
+
+    hr, job = _finished_export(client_for, db_session, plans, monkeypatch)
+    path = export_dir(app) / job.result_name
+    job.finished_at = utcnow() - timedelta(days=8)
+    db_session.commit()
+    assert hr.get(f"/hr/plans/exports/{job.id}/download").status_code == 404
+    result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    assert not path.exists()
+    job = job_of(db_session)
+    assert job.result_name is None and "deleted after 7 days" in job.error
+    page = hr.get(f"/hr/plans/exports/{job.id}").get_data(as_text=True)
+    assert "deleted after 7 days" in page
+    assert hr.get(f"/hr/plans/exports/{job.id}/status").get_json()["download_url"] is None
+
+
+def test_erasing_a_person_deletes_the_zips_that_hold_their_plans(
+    client_for, db_session, plans, monkeypatch, app
+):
+    from core.users import User
+    from plans.models import DevelopmentPlan
+    from webapp.plan_helpers import export_dir
+
+    hr, job = _finished_export(client_for, db_session, plans, monkeypatch)
+    path = export_dir(app) / job.result_name
+    person_id = db_session.get(DevelopmentPlan, plans[0]).person_id
+    email = db_session.get(User, person_id).email
+    erased = client_for("admin").post(
+        f"/admin/privacy/{person_id}/erase", data={"confirm_email": email}
+    )
+    assert erased.status_code == 303
+    assert not path.exists()
+    assert "a person in it was erased" in job_of(db_session).error

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -27,7 +27,14 @@ from core.errors import NotFoundError
 from core.users import Role
 from plans import budget, overview, workflow
 from plans.export import list_plans
-from plans.jobs import get_job_for, recent_jobs, start_export_job, view_of
+from plans.jobs import (
+    get_job_for,
+    is_expired,
+    recent_jobs,
+    record_download,
+    start_export_job,
+    view_of,
+)
 from plans.models import ExportJob, JobStatus, PlanStatus
 from plans.reads import record_overview_read
 from training.standings import role_profiles
@@ -248,9 +255,7 @@ def job_status(job_id: int):
         total=view.job.total,
         percent=view.percent,
         message=view.message,
-        download_url=url_for("hr_plans.download", job_id=job_id)
-        if view.status == JobStatus.DONE
-        else None,
+        download_url=url_for("hr_plans.download", job_id=job_id) if view.has_file else None,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -264,7 +269,11 @@ def download(job_id: int):
     view = view_of(job)
     path = export_dir(current_app) / (job.result_name or "")
     if view.status != JobStatus.DONE or not job.result_name or not path.is_file():
-        raise NotFoundError("This export has no ZIP to download (yet).")
+        raise NotFoundError(job.error or "This export has no ZIP to download (yet).")
+    retention = timedelta(days=current_app.config["EXPORT_RETENTION_DAYS"])
+    if is_expired(job, retention):
+        raise NotFoundError("This export is past its retention; start a new export.")
+    record_download(db.session, current_user, job)
     response = send_file(
         path,
         mimetype="application/zip",

@@ -26,6 +26,7 @@ from core.errors import ValidationError
 from core.users import Role, User, get_user_by_email, normalise_email
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
+from webapp.plan_helpers import export_dir
 from webapp.privacy import erase_person_data, export_person_data
 from webapp.transactions import refusal_of
 
@@ -117,7 +118,9 @@ def erase(user_id: int):
         problems = ["The email typed does not match this person's email; nothing was erased."]
     else:
         summary, error = refusal_of(
-            lambda: erase_person_data(db.session, person, current_user, _evidence_root()),
+            lambda: erase_person_data(
+                db.session, person, current_user, _evidence_root(), export_dir(current_app)
+            ),
             ValidationError,
         )
         if error is not None:
