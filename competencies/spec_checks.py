@@ -19,6 +19,7 @@ from competencies.spec import (
     FrameworkSpec,
     is_uuid,
 )
+from core.csv_export import looks_like_formula
 
 
 def validate_spec(spec: FrameworkSpec) -> list[str]:
@@ -29,8 +30,16 @@ def validate_spec(spec: FrameworkSpec) -> list[str]:
         if value and len(value) > limit:
             problems.append(f"{what} is longer than {limit} characters.")
 
+    def check_code(what: str, code: str) -> None:
+        if looks_like_formula(code):
+            problems.append(
+                f"{what} {code!r} starts with {code[0]!r}, which spreadsheets run as a formula; "
+                "use a code that starts with a letter or a digit."
+            )
+
     if not spec.name.strip():
         problems.append("The framework has no name.")
+    check_code("The framework code", spec.code or "")
     check_length("The framework name", spec.name, MAX_NAME)
     check_length("The framework code", spec.code, MAX_FRAMEWORK_CODE)
     check_length("The version label", spec.version_label, MAX_LABEL)
@@ -62,6 +71,7 @@ def validate_spec(spec: FrameworkSpec) -> list[str]:
             problems.append(f"Area {area.name!r} has no code.")
         area_codes[area.code] = area_codes.get(area.code, 0) + 1
         check_length(f"Area code {area.code!r}", area.code, MAX_CODE)
+        check_code("Area code", area.code)
         check_length(f"The name of area {area.code}", area.name, MAX_NAME)
         if not area.name.strip():
             problems.append(f"Area {area.code} has no name.")
@@ -70,6 +80,7 @@ def validate_spec(spec: FrameworkSpec) -> list[str]:
     codes: dict[str, int] = {}
     uuids: dict[str, int] = {}
     for c in spec.competencies:
+        check_code("Competency code", c.code)
         codes[c.code] = codes.get(c.code, 0) + 1
         uuids[c.uuid] = uuids.get(c.uuid, 0) + 1
     problems += [f"Competency code {code} is used {n} times." for code, n in codes.items() if n > 1]
@@ -119,6 +130,7 @@ def validate_spec(spec: FrameworkSpec) -> list[str]:
     known_uuids = {c.uuid for c in spec.competencies}
     requirement_values = {r.value for r in Requirement}
     for profile in spec.role_profiles:
+        check_code("Role profile code", profile.code)
         profile_codes[profile.code] = profile_codes.get(profile.code, 0) + 1
         for competency_uuid, req in profile.requirements.items():
             if competency_uuid not in known_uuids:

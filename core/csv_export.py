@@ -13,6 +13,16 @@ from collections.abc import Iterable, Sequence
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula."""
+    return text.startswith(FORMULA_STARTS)
+
+
+def restore_cell(cell: str) -> str:
+    """Undo ``neutralise_cell`` on a cell read back: the quote in front of a formula goes."""
+    return cell[1:] if cell.startswith("'") and looks_like_formula(cell[1:]) else cell
+
+
 def neutralise_cell(value: object) -> str:
     """The cell as text; a would-be formula is prefixed with an apostrophe."""
     text = "" if value is None else str(value)

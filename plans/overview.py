@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from assessments import scoring
 from assessments.levels import latest_self_level_map
 from assessments.models import Assessment, Rating, TargetRoleChoice
-from competencies.interchange.csv import neutralise
 from competencies.models import (
     Area,
     Competency,
@@ -30,6 +29,7 @@ from competencies.models import (
 )
 from core.audit import AuditEvent
 from core.cache import LRUCache, Stamp, side_by_side
+from core.csv_export import neutralise_cell
 from core.users import Role, User
 from evaluations.levels import latest_evaluator_ratings
 from evaluations.models import EvaluationProject
@@ -403,18 +403,18 @@ def overview_csv(
         buffer.truncate()
         return value
 
-    writer.writerow(
-        [
-            "Name",
-            "Email",
-            "Target role",
-            "Must-gate",
-            "Musts met",
-            "Fit score (%)",
-            "Plan status",
-            *[f"{c.code} {c.name} (gap)" for c in columns],
-        ]
-    )
+    header = [
+        "Name",
+        "Email",
+        "Target role",
+        "Must-gate",
+        "Musts met",
+        "Fit score (%)",
+        "Plan status",
+        *[f"{c.code} {c.name} (gap)" for c in columns],
+    ]
+    # Headers carry competency codes and names that HR typed: neutralised like every cell.
+    writer.writerow([neutralise_cell(cell) for cell in header])
     yield flush()
     query = _people_query(role_code, text).order_by(User.name, User.id)
     offset = 0
@@ -439,6 +439,6 @@ def overview_csv(
                 row.plan_status or "",
                 *["" if c.requirement is None or c.gap is None else str(c.gap) for c in row.cells],
             ]
-            writer.writerow([neutralise(str(cell)) for cell in cells])
+            writer.writerow([neutralise_cell(cell) for cell in cells])
         yield flush()
         offset += chunk

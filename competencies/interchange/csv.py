@@ -33,6 +33,7 @@ from competencies.spec import (
     competency_order,
 )
 from competencies.text import text_to_html
+from core.csv_export import neutralise_cell
 
 ATTRIBUTES_CLASS = "proficio-attributes"
 DESCRIPTOR_SUFFIX = re.compile(r"\.L(-?\d+)$")
@@ -96,22 +97,11 @@ ATTRIBUTE_LABELS = {
     **CROSSWALK_LABELS,
 }
 FRAMEWORK_ATTRIBUTES = {"version_label": "Version", "source": "Source"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def normalise_header(header: str) -> str:
     """A header compared without case, spaces or punctuation."""
     return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def neutralise(cell: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (see security case 12)."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
-
-
-def restore_cell(cell: str) -> str:
-    """Undo ``neutralise``: the quote in front of a formula-like cell goes again."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
 
 
 def split_ids(cell: str) -> list[str]:
@@ -269,7 +259,6 @@ def export_csv(spec: FrameworkSpec) -> str:
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([header for _, header in COLUMNS])
-    for cells in [framework_row, *rows]:
-        writer.writerow([neutralise(cell) for cell in cells])
+    for cells in [[header for _, header in COLUMNS], framework_row, *rows]:
+        writer.writerow([neutralise_cell(cell) for cell in cells])
     return out.getvalue()

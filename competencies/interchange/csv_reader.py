@@ -23,7 +23,6 @@ from competencies.interchange.csv import (
     REQUIRED,
     is_truthy,
     normalise_header,
-    restore_cell,
     split_ids,
 )
 from competencies.models import PmiSide
@@ -38,6 +37,7 @@ from competencies.spec import (
 )
 from competencies.spec_checks import validate_spec
 from competencies.text import html_to_text, looks_like_html, normalise_text
+from core.csv_export import restore_cell
 
 
 @dataclass

@@ -32,3 +32,10 @@ def test_to_csv_quotes_and_neutralises_every_cell():
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [["name", "note"], ["'=cmd|' /C calc'!A0", 'say "hi", then go']]
     assert text.endswith("\r\n")
+
+
+def test_a_restored_cell_is_the_text_that_was_neutralised():
+    from core.csv_export import restore_cell
+
+    for text in ("=SUM(A1)", "+1", "plain", "'quoted", "@home"):
+        assert restore_cell(neutralise_cell(text)) == text

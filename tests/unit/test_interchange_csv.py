@@ -150,3 +150,14 @@ def test_an_unclosed_quote_names_its_line():
     assert problems == [
         f"Line {broken_line}: unexpected end of data (a quote is probably not closed)."
     ]
+
+
+@pytest.mark.parametrize("code", ["=CMD", "+PLAN", "-LEAD", "@TEAM"])
+def test_an_import_refuses_codes_a_spreadsheet_would_run(code):
+    """Issue 24: codes end up in CSV headers and cells; one starting like a formula is refused."""
+    from competencies.spec_checks import validate_spec
+
+    spec = default_spec()
+    spec.competencies[0].code = code
+    problems = validate_spec(spec)
+    assert any("spreadsheets run as a formula" in p for p in problems), problems

@@ -1,5 +1,7 @@
 """Issue 24: reads of another person's plan, the heatmap and its CSV are in the audit log."""
 
+import csv
+
 import sqlalchemy as sa
 
 from core.audit import AuditEvent
@@ -40,3 +42,16 @@ def test_the_heatmap_and_its_csv_are_audited_with_their_filters(client_for, db_s
     assert len(heatmap) == 1 and heatmap[0].after["q"] == "demo"
     assert len(exported) == 1 and exported[0].after == {"what": "csv", "role": "ITPM"}
     assert heatmap[0].actor_email == "hr@example.com"
+
+
+def test_the_overview_csv_neutralises_formula_like_headers(client_for, db_session):
+    """Issue 24: competency names HR typed go into the CSV's header row too."""
+    from competencies.models import Competency
+
+    competency = db_session.scalars(sa.select(Competency).order_by(Competency.id)).first()
+    competency.code = '=HYPERLINK("http://evil.example")'  # from before codes were checked
+    db_session.commit()
+    text = client_for("hr").get("/hr/plans/heatmap.csv").get_data(as_text=True)
+    cells = next(csv.reader([text.splitlines()[0]]))
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert not any(cell.startswith("=") for cell in cells)
