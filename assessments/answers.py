@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from assessments.access import check_editable, flush_versioned
 from assessments.evidence import EvidenceInput, check_evidence_inputs
 from assessments.evidence_files import DEFAULT_MAX_BYTES, EvidenceStore
+from assessments.evidence_storage import check_quota
 from assessments.models import Assessment, AssessmentKind, Evidence
 from assessments.ratings import (
     RatingInput,
@@ -51,6 +52,7 @@ def save_answers(
     evidence: Sequence[EvidenceInput] = (),
     store: EvidenceStore | None = None,
     max_file_bytes: int = DEFAULT_MAX_BYTES,
+    quota_bytes: int | None = None,
 ) -> SaveResult:
     """Save part of a draft: any subset of answers and new evidence, all or nothing.
 
@@ -68,6 +70,8 @@ def save_answers(
         problems.append("File uploads are not available here.")
     if problems:
         raise ValidationError("Nothing was saved. Please correct the answers.", problems=problems)
+    uploads = sum(c.upload.size for c in checked if c.upload is not None)
+    check_quota(session, assessment.subject_id, uploads, quota_bytes)
 
     current = assessment.current_ratings
     planned: list[tuple[int, int | None, int | None, int | None]] = []

@@ -7,10 +7,12 @@ name, so nothing a person uploads is ever served as a page or reachable by guess
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +144,29 @@ class EvidenceStore:
         with os.fdopen(fd, "wb") as handle:
             handle.write(upload.data)
         return stored_name
+
+    def delete(self, stored_name: str) -> bool:
+        """Delete a stored file; False when it was not there."""
+        try:
+            self.path_for(stored_name).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def delete_orphans(self, known: set[str], older_than_seconds: float) -> int:
+        """Delete stored files that no evidence row names and that are older than
+        ``older_than_seconds`` (younger ones may belong to an upload still being saved)."""
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.root.iterdir():
+            if _STORED_NAME.fullmatch(path.name) and path.name not in known:
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+        return removed
 
     def path_for(self, stored_name: str) -> Path:
         """The path of a stored file; refuses anything that is not one of our random names."""

@@ -29,6 +29,7 @@ def save_page(
     removed_evidence_id: int | None = None,
     store: EvidenceStore | None = None,
     max_file_bytes: int = DEFAULT_MAX_BYTES,
+    quota_bytes: int | None = None,
 ) -> SaveResult:
     """Save the page's answers and new evidence, then take off ``removed_evidence_id``.
 
@@ -43,6 +44,7 @@ def save_page(
         evidence=evidence,
         store=store,
         max_file_bytes=max_file_bytes,
+        quota_bytes=quota_bytes,
     )
     if removed_evidence_id is not None:
         remove_evidence(

@@ -33,7 +33,7 @@ from webapp.demo_evaluations import seed_demo_evaluations
 from webapp.demo_plans import seed_demo_plans
 from webapp.demo_training import seed_demo_training
 from webapp.extensions import db
-from webapp.plan_helpers import export_dir
+from webapp.plan_helpers import evidence_root, export_dir
 from webapp.privacy import purge_expired
 from webapp.recommending import artefact_key, recommender_dir
 
@@ -376,6 +376,7 @@ def privacy_purge(audit_days: int | None) -> None:
             days,
             export_root=export_dir(current_app),
             export_retention_days=current_app.config["EXPORT_RETENTION_DAYS"],
+            evidence_root=evidence_root(current_app),
         )
     click.echo(
         f"Kept {days} days of audit events: deleted {summary['audit_events_deleted']} events "

@@ -82,6 +82,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # Evidence uploads: size limit per file, and a folder outside static/ (default instance/).
         "EVIDENCE_MAX_BYTES": int(os.environ.get("PROFICIO_EVIDENCE_MAX_BYTES", 4 * 1024 * 1024)),
         "EVIDENCE_DIR": os.environ.get("PROFICIO_EVIDENCE_DIR") or None,
+        "EVIDENCE_QUOTA_BYTES": int(
+            os.environ.get("PROFICIO_EVIDENCE_QUOTA_BYTES", 50 * 1024 * 1024)
+        ),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
         "PROFICIO_ENV": environment,

@@ -61,6 +61,12 @@ def recommendation_reason(person: User, role_code: str | None, training_id: int)
 EXPORT_ZIP_PREFIX = "development-plans-export-"
 
 
+def evidence_root(app: Flask) -> Path:
+    """Where evidence files are kept: EVIDENCE_DIR, else <instance folder>/evidence."""
+    configured = app.config.get("EVIDENCE_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "evidence"
+
+
 def export_dir(app: Flask) -> Path:
     """Where finished ZIPs are kept: PLAN_EXPORT_DIR, else <instance folder>/exports."""
     configured = app.config.get("PLAN_EXPORT_DIR")

@@ -17,6 +17,8 @@ import assessments.privacy
 import core.privacy
 import plans.privacy
 import training.privacy
+from assessments.evidence_files import EvidenceStore
+from assessments.evidence_storage import delete_orphaned_files, delete_removed_files
 from core.audit import AuditEvent, record_event
 from core.db import utcnow
 from core.errors import ValidationError
@@ -77,9 +79,10 @@ def purge_expired(
     audit_retention_days: int,
     export_root: Path | None = None,
     export_retention_days: int = 7,
+    evidence_root: Path | None = None,
 ) -> dict[str, int]:
-    """Delete audit events older than the retention period, stale sign-in failures and
-    bulk-export ZIPs past theirs."""
+    """Delete audit events older than the retention period, stale sign-in failures,
+    bulk-export ZIPs past theirs, and evidence files that removed or lost their evidence."""
     cutoff = utcnow() - timedelta(days=audit_retention_days)
     events = session.execute(sa.delete(AuditEvent).where(AuditEvent.created_at < cutoff))
     attempts = session.execute(
@@ -90,4 +93,8 @@ def purge_expired(
         summary["export_zips_deleted"] = expire_exports(
             session, export_root, timedelta(days=export_retention_days)
         )
+    if evidence_root is not None:
+        store = EvidenceStore(evidence_root)
+        summary["removed_evidence_files_deleted"] = delete_removed_files(session, store)
+        summary["orphaned_evidence_files_deleted"] = delete_orphaned_files(session, store)
     return summary

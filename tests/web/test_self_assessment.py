@@ -388,3 +388,49 @@ def test_answers_for_competencies_of_another_area_are_ignored(candidate_client, 
     db_session.expire_all()
     stored = db_session.get(Assessment, assessment.id)
     assert stored.status == "draft" and stored.version == 1
+
+
+def test_removed_evidence_files_leave_the_disk(candidate_client, db_session, app):
+    """Issue 24: removed evidence kept its file on disk for ever."""
+    assessment = _start(candidate_client, db_session)
+    _upload(candidate_client, db_session, assessment, "c.pdf", PDF)
+    evidence = db_session.scalar(sa.select(Evidence))
+    stored = Path(app.instance_path) / "evidence" / evidence.file_stored_name
+    assert stored.exists()
+    candidate_client.post(
+        f"/assessments/{assessment.id}/evidence/{evidence.id}/remove", data={"version": "2"}
+    )
+    db_session.expire_all()
+    assert not stored.exists()
+    assert db_session.get(Evidence, evidence.id).file_stored_name is None
+
+
+def test_uploads_past_the_persons_storage_quota_are_refused(
+    candidate_client, db_session, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "EVIDENCE_QUOTA_BYTES", len(PDF) + 10)
+    assessment = _start(candidate_client, db_session)
+    assert _upload(candidate_client, db_session, assessment, "a.pdf", PDF).status_code == 303
+    db_session.expire_all()
+    assessment = db_session.get(type(assessment), assessment.id)
+    refused = _upload(candidate_client, db_session, assessment, "b.pdf", PDF)
+    assert refused.status_code == 422
+    assert "storage for evidence" in refused.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count(Evidence.id))) == 1
+    assert len(list((Path(app.instance_path) / "evidence").iterdir())) == 1
+
+
+def test_purge_deletes_orphaned_evidence_files(app, candidate_client, db_session):
+    import os
+    import time
+
+    folder = Path(app.instance_path) / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    orphan, fresh = folder / ("a" * 32), folder / ("b" * 32)
+    orphan.write_bytes(b"left behind by a refused save")
+    fresh.write_bytes(b"an upload being saved right now")
+    old = time.time() - 2 * 3600
+    os.utime(orphan, (old, old))
+    result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    assert not orphan.exists() and fresh.exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
@@ -14,6 +14,7 @@ from assessments.access import AssessmentLockedError, StaleAssessmentError
 from assessments.answers import save_answers
 from assessments.evidence import EvidenceInput
 from assessments.evidence_files import allowed_types_text, check_upload
+from assessments.evidence_storage import delete_removed_files
 from assessments.models import Assessment, EvidenceKind
 from assessments.page_save import save_page
 from assessments.ratings import RatingInput
@@ -31,7 +32,7 @@ from webapp.forms.assessments import (
     field_names,
 )
 from webapp.ids import parse_id
-from webapp.transactions import refusal_of
+from webapp.transactions import after_commit, refusal_of
 from webapp.views.assessments import (
     bp,
     evidence_store,
@@ -237,9 +238,13 @@ def area(assessment_id: int, position: int):
             removed_evidence_id=removed_evidence_id,
             store=evidence_store(),
             max_file_bytes=max_file_bytes(),
+            quota_bytes=current_app.config["EVIDENCE_QUOTA_BYTES"],
         ),
         (StaleAssessmentError, ValidationError),
     )
+    if error is None and removed_evidence_id is not None:
+        # The file of evidence taken off goes once the removal is committed.
+        after_commit(lambda: delete_removed_files(db.session, evidence_store(), assessment.id))
     if error is not None:
         assessment, framework = load_round(assessment_id)
         if isinstance(error, StaleAssessmentError):

@@ -3,7 +3,6 @@ and evidence files. Candidates only, and only their own rounds (others' answer 4
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -21,6 +20,7 @@ from flask_login import current_user
 from assessments.access import get_assessment_for
 from assessments.evidence import get_evidence_for, remove_evidence
 from assessments.evidence_files import EvidenceStore
+from assessments.evidence_storage import delete_removed_files
 from assessments.models import Assessment
 from assessments.round_changes import level_changes
 from assessments.rounds import list_self_assessments, open_self_assessment, start_self_assessment
@@ -40,17 +40,15 @@ from webapp.forms.assessments import (
     SubmitForm,
     VersionOnlyForm,
 )
-from webapp.transactions import refusal_of
+from webapp.plan_helpers import evidence_root
+from webapp.transactions import after_commit, refusal_of
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 
 def evidence_store() -> EvidenceStore:
     """Where evidence files live: PROFICIO_EVIDENCE_DIR, else instance/evidence (not static/)."""
-    configured = current_app.config.get("EVIDENCE_DIR")
-    return EvidenceStore(
-        Path(configured) if configured else Path(current_app.instance_path) / "evidence"
-    )
+    return EvidenceStore(evidence_root(current_app))
 
 
 def max_file_bytes() -> int:
@@ -180,6 +178,8 @@ def evidence_remove(assessment_id: int, evidence_id: int):
     remove_evidence(
         db.session, assessment, current_user, evidence_id, expected_version=int(form.version.data)
     )
+    # The file goes once the removal is committed.
+    after_commit(lambda: delete_removed_files(db.session, evidence_store(), assessment.id))
     flash("The evidence was removed.", "info")
     return redirect(url_for("assessments.review", assessment_id=assessment.id), code=303)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
@@ -26,7 +25,7 @@ from core.errors import ValidationError
 from core.users import Role, User, get_user_by_email, normalise_email
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
-from webapp.plan_helpers import export_dir
+from webapp.plan_helpers import evidence_root, export_dir
 from webapp.privacy import erase_person_data, export_person_data
 from webapp.transactions import refusal_of
 
@@ -59,11 +58,6 @@ def _download(person: User, actor: User) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _evidence_root() -> Path:
-    configured = current_app.config.get("EVIDENCE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
 
 
 @bp.route("/me/data.json")
@@ -119,7 +113,11 @@ def erase(user_id: int):
     else:
         summary, error = refusal_of(
             lambda: erase_person_data(
-                db.session, person, current_user, _evidence_root(), export_dir(current_app)
+                db.session,
+                person,
+                current_user,
+                evidence_root(current_app),
+                export_dir(current_app),
             ),
             ValidationError,
         )
