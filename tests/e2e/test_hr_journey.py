@@ -23,6 +23,7 @@ def test_hr_edits_a_role_profile_and_exports_plans_in_bulk(page, demo_server):
     assert ticked >= 1
     for i in range(ticked):
         boxes.nth(i).check()
+    page.get_by_label("Your password, to confirm").fill("proficio-demo")
     page.get_by_role("button", name="Export the ticked plans as one ZIP").click()
     page.wait_for_url(re.compile(r".*/hr/plans/exports/\d+$"))
     download_link = page.get_by_role("link", name="Download the ZIP")

@@ -46,7 +46,8 @@ def test_after_erasure_no_table_names_the_person(demo, client_for, db_session):
     person_id = person.id
     assert _mentions(db_session, [NAME, EMAIL])  # the demo does mention them
     response = client_for("admin").post(
-        f"/admin/privacy/{person_id}/erase", data={"confirm_email": EMAIL}
+        f"/admin/privacy/{person_id}/erase",
+        data={"confirm_email": EMAIL, "current_password": "proficio-demo"},
     )
     assert response.status_code == 303
     db_session.expire_all()

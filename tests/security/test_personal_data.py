@@ -51,7 +51,8 @@ def test_erasure_anonymises_and_keeps_aggregates(admin_client, db_session, app):
         sa.select(sa.func.count(Rating.id)).where(Rating.level.is_not(None))
     )
     response = admin_client.post(
-        f"/admin/privacy/{person_id}/erase", data={"confirm_email": "candidate@example.com"}
+        f"/admin/privacy/{person_id}/erase",
+        data={"confirm_email": "candidate@example.com", "current_password": "proficio-demo"},
     )
     assert response.status_code == 303
     db_session.expire_all()
@@ -113,7 +114,8 @@ def test_erasure_removes_evidence_text_and_files(admin_client, db_session, app, 
     db_session.commit()
     assert len(list(root.iterdir())) == 1
     response = admin_client.post(
-        f"/admin/privacy/{person.id}/erase", data={"confirm_email": person.email}
+        f"/admin/privacy/{person.id}/erase",
+        data={"confirm_email": person.email, "current_password": "proficio-demo"},
     )
     assert response.status_code == 303
     db_session.expire_all()
@@ -125,12 +127,16 @@ def test_erasure_removes_evidence_text_and_files(admin_client, db_session, app, 
 def test_erasure_needs_the_typed_email_and_never_erases_yourself(admin_client, db_session):
     person = get_user_by_email(db_session, "candidate2@example.com")
     response = admin_client.post(
-        f"/admin/privacy/{person.id}/erase", data={"confirm_email": "x@y.z"}
+        f"/admin/privacy/{person.id}/erase",
+        data={"confirm_email": "x@y.z", "current_password": "proficio-demo"},
     )
     assert response.status_code == 422
     assert "does not match" in response.get_data(as_text=True)
     me = get_user_by_email(db_session, "admin@example.com")
-    response = admin_client.post(f"/admin/privacy/{me.id}/erase", data={"confirm_email": me.email})
+    response = admin_client.post(
+        f"/admin/privacy/{me.id}/erase",
+        data={"confirm_email": me.email, "current_password": "proficio-demo"},
+    )
     assert response.status_code == 422
     assert "cannot erase your own account" in response.get_data(as_text=True)
     db_session.expire_all()
@@ -151,3 +157,15 @@ def test_retention_purges_old_audit_events(runner, db_session, seeded):
     assert result.exit_code == 0, result.output
     assert "deleted 1 events" in result.output
     assert db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "old.thing")) is None
+
+
+def test_erasure_asks_for_the_admins_own_password(admin_client, db_session):
+    person = get_user_by_email(db_session, "candidate2@example.com")
+    response = admin_client.post(
+        f"/admin/privacy/{person.id}/erase",
+        data={"confirm_email": person.email, "current_password": "wrong-password-1"},
+    )
+    assert response.status_code == 422
+    assert "That is not your password" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert get_user_by_email(db_session, "candidate2@example.com") is not None

@@ -73,7 +73,7 @@ def test_role_change_ends_the_persons_sessions(admin_client, client_for, db_sess
     assert manager.get("/").status_code == 200
     response = admin_client.post(
         f"/admin/users/{_user_id(db_session, 'manager@example.com')}",
-        data={"role": "hr", "is_active": "y"},
+        data={"role": "hr", "is_active": "y", "current_password": "proficio-demo"},
     )
     assert response.status_code == 302
     db_session.expire_all()
@@ -83,7 +83,8 @@ def test_role_change_ends_the_persons_sessions(admin_client, client_for, db_sess
 
 def test_deactivated_people_cannot_sign_in(admin_client, app, db_session):
     admin_client.post(
-        f"/admin/users/{_user_id(db_session, 'candidate2@example.com')}", data={"role": "candidate"}
+        f"/admin/users/{_user_id(db_session, 'candidate2@example.com')}",
+        data={"role": "candidate", "current_password": "proficio-demo"},
     )
     response = app.test_client().post(
         "/login", data={"email": "candidate2@example.com", "password": "proficio-demo"}
@@ -94,7 +95,7 @@ def test_deactivated_people_cannot_sign_in(admin_client, app, db_session):
 def test_admins_cannot_remove_their_own_access(admin_client, db_session):
     response = admin_client.post(
         f"/admin/users/{_user_id(db_session, 'admin@example.com')}",
-        data={"role": "candidate", "is_active": "y"},
+        data={"role": "candidate", "is_active": "y", "current_password": "proficio-demo"},
     )
     assert response.status_code == 422
     assert "cannot remove your own administrator access" in response.get_data(as_text=True)
@@ -109,7 +110,7 @@ def test_unknown_user_id_is_404(admin_client):
 def test_audit_log_lists_and_filters_events(admin_client, db_session):
     admin_client.post(
         f"/admin/users/{_user_id(db_session, 'manager@example.com')}",
-        data={"role": "hr", "is_active": "y"},
+        data={"role": "hr", "is_active": "y", "current_password": "proficio-demo"},
     )
     html = admin_client.get("/admin/audit?action=user.update").get_data(as_text=True)
     assert "user.update" in html and "admin@example.com" in html
@@ -131,3 +132,16 @@ def test_audit_log_rejects_impossible_filters_with_a_message(admin_client):
 
 def test_audit_log_is_admin_only(hr_client):
     assert hr_client.get("/admin/audit").status_code == 403
+
+
+def test_role_changes_ask_for_the_admins_own_password(admin_client, db_session):
+    """Issue 24: a session left open was enough to change anyone's role."""
+    url = f"/admin/users/{_user_id(db_session, 'manager@example.com')}"
+    missing = admin_client.post(url, data={"role": "hr", "is_active": "y"})
+    wrong = admin_client.post(
+        url, data={"role": "hr", "is_active": "y", "current_password": "not-my-password"}
+    )
+    assert missing.status_code == 400 and wrong.status_code == 400
+    assert "That is not your password" in wrong.get_data(as_text=True)
+    db_session.expire_all()
+    assert get_user_by_email(db_session, "manager@example.com").role == "manager"

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from core.db import utcnow
 from core.users import get_user_by_email
 from plans.models import ExportJob
+from tests.conftest import TEST_PASSWORD
 from tests.factories import FakeAutogroup, make_plan, make_user, target
 
 KEY = "double-click-key-0123456789"
@@ -33,7 +34,12 @@ def plans(client_for, db_session):
 
 def start(client, ids, key=KEY):
     return client.post(
-        "/hr/plans/exports", data={"plan_ids": [str(i) for i in ids], "idempotency_key": key}
+        "/hr/plans/exports",
+        data={
+            "plan_ids": [str(i) for i in ids],
+            "idempotency_key": key,
+            "current_password": TEST_PASSWORD,
+        },
     )
 
 
@@ -283,8 +289,20 @@ def test_erasing_a_person_deletes_the_zips_that_hold_their_plans(
     person_id = db_session.get(DevelopmentPlan, plans[0]).person_id
     email = db_session.get(User, person_id).email
     erased = client_for("admin").post(
-        f"/admin/privacy/{person_id}/erase", data={"confirm_email": email}
+        f"/admin/privacy/{person_id}/erase",
+        data={"confirm_email": email, "current_password": TEST_PASSWORD},
     )
     assert erased.status_code == 303
     assert not path.exists()
     assert "a person in it was erased" in job_of(db_session).error
+
+
+def test_a_bulk_export_asks_for_hrs_own_password(client_for, db_session, plans):
+    hr = client_for("hr")
+    response = hr.post(
+        "/hr/plans/exports",
+        data={"plan_ids": [str(i) for i in plans], "idempotency_key": KEY, "current_password": "x"},
+    )
+    assert response.status_code == 400
+    assert "That is not your password" in response.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count(ExportJob.id))) == 0

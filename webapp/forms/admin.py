@@ -20,6 +20,7 @@ from wtforms.validators import (
 )
 
 from core.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
+from webapp.forms.confirm import PasswordConfirmedForm
 
 
 class UserCreateForm(FlaskForm):
@@ -71,6 +72,6 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError("The end date must not be before the start date.")
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(PasswordConfirmedForm):
     role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
     is_active = BooleanField("Can sign in")

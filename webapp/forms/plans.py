@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from plans.builder import ACTIONS_MAX, COMMENT_MAX, REASON_MAX, SUMMARY_MAX
 from plans.models import GoalPriority, GoalStatus, PlanStatus
 from training.models import CURRENCIES
+from webapp.forms.confirm import PasswordConfirmedForm
 
 PRIORITY_CHOICES = [(str(p.value), p.label) for p in GoalPriority]
 GOAL_STATUS_CHOICES = [(s.value, s.label) for s in GoalStatus]
@@ -204,7 +205,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ExportForm(FlaskForm):
+class ExportForm(PasswordConfirmedForm):
     """HR's bulk export: the plans ticked, and a key that makes a double click one job."""
 
     plan_ids = MultiCheckboxField("Plans", choices=[], validate_choice=False)

@@ -201,7 +201,10 @@ def start_export():
     form = ExportForm()
     raw = form.plan_ids.data or []
     if not form.validate_on_submit() or not all(v.isdecimal() and len(v) < 10 for v in raw):
-        return _export_page(form, 400, ["Tick the plans to export, then start the export."])
+        problems = form.current_password.errors or [
+            "Tick the plans to export, then start the export."
+        ]
+        return _export_page(form, 400, list(problems))
     started, error = refusal_of(
         lambda: start_export_job(
             db.session, current_user, [int(v) for v in raw], form.idempotency_key.data

@@ -25,6 +25,7 @@ from core.errors import ValidationError
 from core.users import Role, User, get_user_by_email, normalise_email
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
+from webapp.forms.confirm import PasswordConfirmedForm
 from webapp.plan_helpers import evidence_root, export_dir
 from webapp.privacy import erase_person_data, export_person_data
 from webapp.transactions import refusal_of
@@ -42,7 +43,7 @@ class FindPersonForm(FlaskForm):
     )
 
 
-class EraseForm(FlaskForm):
+class EraseForm(PasswordConfirmedForm):
     confirm_email = StringField(
         "Type the person's email to confirm",
         validators=[DataRequired(message="Type the email to confirm."), Length(max=254)],
