@@ -10,7 +10,7 @@ database on each call, so several app servers never serve a stale profile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from datetime import date
 from typing import Any
 
@@ -21,7 +21,7 @@ from assessments.evaluation_models import EvaluationProject
 from assessments.models import Assessment, Certification, Qualification, TargetRoleChoice
 from assessments.profile import Profile, build_profile
 from competencies.models import Framework, RoleProfile
-from core.cache import LRUCache, Stamp, StampReading, side_by_side
+from core.cache import LRUCache, Stamp, cached, side_by_side
 
 MAX_ENTRIES = 4096
 
@@ -78,63 +78,32 @@ def person_id_parameter() -> sa.BindParameter:
 
 
 _PROFILE_STAMP = Stamp(lambda: profile_stamp_parts(person_id_parameter()))
-
-
-def profile_stamp_reading(person_id: int) -> StampReading:
-    """The stamp of the person's profile, ready to read."""
-    return StampReading(_PROFILE_STAMP, {"person_id": person_id})
+PROFILES: LRUCache[Profile] = LRUCache(MAX_ENTRIES)
 
 
 def profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's profile shows changes."""
-    return profile_stamp_reading(person_id).read(session)
+    return _PROFILE_STAMP.read(session, person_id=person_id)
 
 
-class ProfileCache:
-    """Least-recently-used profiles per (person, role, day, stamp), and what derives from them."""
-
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._profiles: LRUCache[Profile] = LRUCache(max_entries)
-        self._derived: LRUCache[Any] = LRUCache(max_entries)
-
-    @property
-    def hits(self) -> int:
-        return self._profiles.hits
-
-    @property
-    def misses(self) -> int:
-        return self._profiles.misses
-
-    def get(
-        self,
-        session: Session,
-        person_id: int,
-        *,
-        role_profile_id: int | None = None,
-        today: date | None = None,
-    ) -> tuple[Profile, Hashable]:
-        """The person's profile and the key it was cached under (for caching what derives
-        from it); builds the profile only when its inputs changed since last time."""
-        today = today or date.today()
-        key = (person_id, role_profile_id, today, profile_stamp(session, person_id))
-        profile = self._profiles.get_or_make(
-            key,
-            lambda: build_profile(session, person_id, role_profile_id=role_profile_id, today=today),
-        )
-        return profile, key
-
-    def derived(self, key: Hashable, name: str, compute: Callable[[], Any]) -> Any:
-        """What ``compute`` makes from the profile cached under ``key`` (such as its charts),
-        made once per key and name."""
-        return self._derived.get_or_make((key, name), compute)
-
-    def clear(self) -> None:
-        """Forget every profile (tests use it to start cold)."""
-        self._profiles.clear()
-        self._derived.clear()
-
-
-profiles = ProfileCache()
+def profile_with_key(
+    session: Session,
+    person_id: int,
+    *,
+    role_profile_id: int | None = None,
+    today: date | None = None,
+) -> tuple[Profile, Hashable]:
+    """The person's profile and the key it is cached under (for caching what is rendered
+    from it); built only when its inputs changed since last time."""
+    key = (person_id, role_profile_id, today or date.today())
+    stamp = profile_stamp(session, person_id)
+    profile = cached(
+        PROFILES,
+        key,
+        stamp,
+        lambda: build_profile(session, person_id, role_profile_id=role_profile_id, today=key[2]),
+    )
+    return profile, (key, stamp)
 
 
 def cached_profile(
@@ -145,4 +114,4 @@ def cached_profile(
     today: date | None = None,
 ) -> Profile:
     """``build_profile`` served from the process's cache while its inputs are unchanged."""
-    return profiles.get(session, person_id, role_profile_id=role_profile_id, today=today)[0]
+    return profile_with_key(session, person_id, role_profile_id=role_profile_id, today=today)[0]

@@ -28,11 +28,10 @@ from assessments.evaluations import (
     project_people,
     record_view,
 )
-from assessments.results_cache import project_results, results_stamp_reading
-from core.cache import StampReading
+from assessments.results_cache import cached_project_results
 from core.csv_export import to_csv
 from plans.charts import Series, radar_chart_svg
-from webapp.auth import roles_required, stamp_read_with_user
+from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.fragments import fragments
 from webapp.views.evaluations import VIEWERS, audit_hr_view, bp, load_project, project_candidate
@@ -59,7 +58,7 @@ def _cached_results(
 ) -> tuple[ProjectResults, Hashable]:
     if people is None:
         people = project_people(db.session, project.id)
-    return project_results.get(db.session, project, people)
+    return cached_project_results(db.session, project, people)
 
 
 def _results(project: EvaluationProject) -> ProjectResults:
@@ -92,13 +91,8 @@ def results(project_id: int, candidate_id: int):
     )
 
 
-def _results_stamp_for(user_id: int, project_id: int) -> StampReading:
-    return results_stamp_reading(project_id)
-
-
 @bp.route("/<int:project_id>/comparison")
 @roles_required(*VIEWERS)
-@stamp_read_with_user(_results_stamp_for)
 def comparison(project_id: int):
     # The people as plain rows are enough to check access and to key the cached results.
     project, people = get_project_header_for(db.session, current_user, project_id)

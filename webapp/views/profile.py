@@ -9,14 +9,14 @@ from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from assessments.profile import Profile
-from assessments.profile_cache import profile_stamp_reading, profiles
+from assessments.profile_cache import profile_with_key
 from assessments.services import choose_target_role, current_target_choice, target_role_history
 from competencies.models import RoleProfile
 from competencies.services import current_framework
 from core.errors import ValidationError
 from core.users import Role
 from plans.charts import Series, radar_chart_svg, sparkline_svg
-from webapp.auth import roles_required, stamp_read_with_user
+from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.profile import TargetRoleForm
 from webapp.fragments import fragments
@@ -42,9 +42,8 @@ def radar_for(profile: Profile) -> Markup:
 
 @bp.route("/")
 @roles_required(Role.CANDIDATE)
-@stamp_read_with_user(profile_stamp_reading)
 def index():
-    profile, key = profiles.get(db.session, current_user.id)
+    profile, key = profile_with_key(db.session, current_user.id)
     # The page body depends on the profile alone, so it is rendered once per profile version.
     body = fragments().render(("profile", key), "profile/_body.html", lambda: _body(profile))
     return render_template("profile/index.html", body=body)

@@ -43,7 +43,7 @@ from training.services import (
     subject_key_for,
     update_training,
 )
-from webapp.auth import any_signed_in, roles_required, stamp_read_with_user
+from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
 from webapp.forms.training import (
     CatalogueFilterForm,
@@ -57,7 +57,7 @@ from webapp.forms.training import (
 from webapp.fragments import fragments
 from webapp.ids import parse_id
 from webapp.plan_helpers import draft_goals, goal_for_training
-from webapp.recommending import recommendation_stamp, recommendation_stamp_reading
+from webapp.recommending import recommendation_stamp
 from webapp.recommending import state as recommender_state
 from webapp.views.auth import _safe_next
 
@@ -307,7 +307,6 @@ def enrollment_rating(enrollment_id: int):
 
 @bp.route("/recommendations")
 @any_signed_in
-@stamp_read_with_user(recommendation_stamp_reading)
 def recommendations():
     # Everything the page shows is derived from data the stamp covers, the filters and the
     # model in use, so it is rendered once per combination and served from the cache.
