@@ -23,6 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from core.engine import configure_engine
+
 BENCH_PASSWORD = "synthetic-bench"
 BENCH_CANDIDATE = "bench.candidate@synthetic.example.com"
 BENCH_MANAGER = "bench.manager@synthetic.example.com"
@@ -533,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     prepare_database(args.database_url)
     migrated = time.perf_counter()
     print(f"migrated and seeded the framework + demo people in {migrated - started:.1f} s")
-    engine = sa.create_engine(args.database_url)
+    engine = configure_engine(sa.create_engine(args.database_url))
     with engine.begin() as connection:
         accounts, counts = generate_data(connection, args.people, args.seed)
     engine.dispose()

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from competencies.models import RoleProfile
+from core.engine import configure_engine
 from core.users import User
 from plans.models import DevelopmentPlan, PlanStatus
 
@@ -266,7 +267,7 @@ def _start_worker(database_url: str, niceness: int) -> None:
     import training.models  # noqa: F401
 
     lower_priority(niceness)
-    _worker_engine = sa.create_engine(database_url)
+    _worker_engine = configure_engine(sa.create_engine(database_url))
 
 
 def render_one(plan_id: int, directory: str, file_name: str) -> tuple[int, str, float]:

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import utcnow
+from core.engine import configure_engine
 from core.users import get_user_by_email
 from plans.models import ExportJob
 from tests.factories import FakeAutogroup, make_plan, make_user, target
@@ -143,7 +144,7 @@ def _run_slowly(database_url, job_id, directory):
     """In a child process: run the job with a renderer that hangs on the second plan."""
     from webapp.tasks import run_export_job
 
-    engine = sa.create_engine(database_url)
+    engine = configure_engine(sa.create_engine(database_url))
     calls = []
 
     def hanging(document):
