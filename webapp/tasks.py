@@ -25,13 +25,8 @@ from huey import Huey, SqliteHuey
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from plans.export import (
-    EXPORT_NICENESS,
-    atomic_zip,
-    lower_priority,
-    remove_stale_parts,
-    session_nicer,
-)
+from core.process_priority import lower_priority, session_nicer
+from plans.export import EXPORT_NICENESS, atomic_zip, remove_stale_parts
 from plans.jobs import STALE_AFTER
 from plans.models import ExportJob, JobStatus
 from webapp.plan_helpers import export_dir, zip_name

@@ -202,12 +202,13 @@ def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
     """In a Huey consumer the job's whole session yields the CPU; immediate mode leaves it."""
     from types import SimpleNamespace
 
+    from core import process_priority
     from plans import export
     from webapp import tasks
 
     group = FakeAutogroup()
     niceness_seen = []
-    monkeypatch.setattr(export, "AUTOGROUP", group)
+    monkeypatch.setattr(process_priority, "AUTOGROUP", group)
     monkeypatch.setattr(
         tasks,
         "run_export_job",
