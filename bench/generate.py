@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from core.engine import configure_engine
 from datagen.organisation import (
     BENCH_CANDIDATE,
     BENCH_MANAGER,
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     prepare_database(args.database_url)
     migrated = time.perf_counter()
     print(f"migrated and seeded the framework + demo people in {migrated - started:.1f} s")
-    engine = sa.create_engine(args.database_url)
+    engine = configure_engine(sa.create_engine(args.database_url))
     with engine.begin() as connection:
         accounts, counts = generate_data(connection, args.people, args.seed)
     engine.dispose()

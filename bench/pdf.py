@@ -152,6 +152,7 @@ def p50_plan(database_url: str, plan_id: int, repeats: int) -> tuple[float, floa
     import core.audit  # noqa: F401
     import plans.models  # noqa: F401
     import training.models  # noqa: F401
+    from core.engine import configure_engine
     from plans.document import build_plan_document
     from plans.render import make_fetcher, render_plan_pdf, warm_up
 
@@ -162,7 +163,7 @@ def p50_plan(database_url: str, plan_id: int, repeats: int) -> tuple[float, floa
         )
 
     warm_up()
-    engine = sa.create_engine(database_url)
+    engine = configure_engine(sa.create_engine(database_url))
     plan_times, bare_times, plan_cpu = [], [], []
     with Session(engine) as session:
         render_plan_pdf(build_plan_document(session, plan_id))  # first render loads fonts
@@ -215,9 +216,10 @@ def bulk_seconds(database_url: str, plan_ids: list[int], jobs: int, directory: P
     import sqlalchemy as sa
     from sqlalchemy.orm import Session
 
+    from core.engine import configure_engine
     from plans.export import export_to_directory, list_plans
 
-    engine = sa.create_engine(database_url)
+    engine = configure_engine(sa.create_engine(database_url))
     with Session(engine) as session:
         rows = [
             r for r in list_plans(session, limit=len(plan_ids) + 1) if r.plan_id in set(plan_ids)

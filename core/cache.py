@@ -1,10 +1,13 @@
-"""A bounded, thread-safe least-recently-used cache for values derived from the database.
+"""Proficio's one cache of derived values: bounded least-recently-used regions, and stamps.
 
-Proficio caches what it derives (profiles, project results, rendered page parts) under keys
-that include a *stamp*: a small value read from the database that changes whenever the
-inputs do. A changed input therefore means a new key, never a stale value, and the old entry
-simply ages out. Each process keeps its own cache, so several app servers stay correct
-without sharing anything.
+Proficio caches what it derives (profiles, project results, readiness, rendered page parts)
+with ``cached(region, key, stamp, build)``: the value is kept under its key *and* a stamp,
+a few small values read from the database (one ``Stamp`` query) that change whenever the
+value's inputs do. A changed input therefore means a new entry, never a stale value, and
+the old entry simply ages out. Each stamp is written next to the builder it guards, and each
+page served from a cache has a test that its stamp covers what it shows
+(``tests/web/test_cache_stamps.py``). Each process keeps its own regions, so several app
+servers stay correct without sharing anything.
 """
 
 from __future__ import annotations
@@ -12,14 +15,13 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.db import needs_transaction
-
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
@@ -117,73 +119,51 @@ def forget_everything_derived() -> None:
         cache.clear()
 
 
-# How many writes this process has sent: a stamp read along with another query is still
-# current for its session while the count has not moved since. Reads in between change
-# nothing the session could have seen differently: each statement reads the latest committed
-# data anyway, and a stamp read a moment earlier is no older than one read before building.
-# Other threads' writes move the count too, which only ever makes a stamp be read again; an
-# increment lost to a thread switch cannot bring the count back to a value already seen.
-_writes_sent = 0
-_READ_ALONG = "proficio.stamp_read_along"
+def cached(region: LRUCache[V], key: Hashable, stamp: Hashable, build: Callable[[], V]) -> V:
+    """The value ``build()`` made for ``key`` while its inputs had the stamp ``stamp`` (read
+    just now by the caller); made again when the stamp has moved since, the old value left
+    to age out of ``region``. ``build`` never returns None."""
+    return region.get_or_make((key, stamp), build)
 
 
-@sa.event.listens_for(sa.engine.Engine, "after_cursor_execute")
-def _count_writes(connection: sa.Connection, cursor: object, statement: str, *_: object) -> None:
-    global _writes_sent
-    if needs_transaction(statement):
-        _writes_sent += 1
+def cached_many(
+    region: LRUCache[V],
+    stamps: Mapping[K, Hashable],
+    build: Callable[[list[K]], Mapping[K, V]],
+) -> dict[K, V]:
+    """``cached`` for many keys at once: per key of ``stamps`` its value under its stamp;
+    ``build`` gets the keys whose values are missing and makes them all in one go (a batch
+    query rather than one per key)."""
+    found: dict[K, V] = {}
+    missing = []
+    for key, stamp in stamps.items():
+        value = region.get((key, stamp))
+        if value is None:
+            missing.append(key)
+        else:
+            found[key] = value
+    if missing:
+        for key, value in build(missing).items():
+            region.put((key, stamps[key]), value)
+            found[key] = value
+    return found
 
 
 class Stamp:
-    """A stamp query, built from its parts on first use (building the expression costs more
-    than running it) and read with one round trip per request, or none when it was read along
-    with an earlier query of the request (see ``columns`` and ``read_along``)."""
+    """A query of a few small values that together change whenever the inputs of a cached
+    value do. Each part is a one-value select; they are built on first use and read in one
+    round trip."""
 
     def __init__(self, parts: Callable[[], list[sa.Select]]) -> None:
         self._parts = parts
-        self._columns: list[sa.ScalarSelect[Any]] | None = None
         self._query: sa.Select | None = None
 
-    def columns(self) -> list[sa.ScalarSelect[Any]]:
-        """The stamp's values as one-value subqueries, to add to another query's columns."""
-        if self._columns is None:
-            self._columns = [part.scalar_subquery() for part in self._parts()]
-        return self._columns
-
     def read(self, session: Session, **parameters: Any) -> tuple[Any, ...]:
-        """The stamp's values now, seen by ``session`` (its pending changes included)."""
-        along = session.info.pop(_READ_ALONG, None)
-        if (
-            along is not None
-            and along[0] is self
-            and along[1] == parameters
-            and not (session.new or session.dirty or session.deleted)
-            and along[3] == _writes_sent
-        ):
-            return along[2]
+        """The stamp's values now, as ``session`` sees them (its pending changes included)."""
         if self._query is None:
-            self._query = sa.select(*self.columns())
+            self._query = sa.select(*(part.scalar_subquery() for part in self._parts()))
         session.flush()
-        # On the session's connection, past the ORM layer: the stamp is plain values, and
-        # this is the one query every cached page runs.
-        return tuple(session.connection().execute(self._query, parameters).one())
-
-    def read_along(self, session: Session, values: Sequence[Any], **parameters: Any) -> None:
-        """Keep ``values``, this stamp's ``columns`` just read with ``parameters`` as part of
-        another query, for the session's next ``read``: it returns them without a query if
-        nothing was written in between and the session holds no pending change; else it
-        reads."""
-        session.info[_READ_ALONG] = (self, parameters, tuple(values), _writes_sent)
-
-
-class StampReading(NamedTuple):
-    """A stamp and the parameters that read it for one subject (a person, a project)."""
-
-    stamp: Stamp
-    parameters: dict[str, Any]
-
-    def read(self, session: Session) -> tuple[Any, ...]:
-        return self.stamp.read(session, **self.parameters)
+        return tuple(session.execute(self._query, parameters).one())
 
 
 def side_by_side(*values: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from assessments.models import Assessment, AssessmentKind
 from assessments.stamps import assessment_stamp_parts
-from core.cache import LRUCache, Stamp, StampReading
+from core.cache import LRUCache, Stamp, cached
 from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
 from evaluations.project_access import ProjectPerson, load_members
 from evaluations.results import ProjectResults, build_project_results
@@ -45,49 +45,33 @@ def _stamp_parts() -> list[sa.Select]:
 
 
 _RESULTS_STAMP = Stamp(_stamp_parts)
+RESULTS: LRUCache[ProjectResults] = LRUCache(MAX_PROJECTS)
 
 
-def results_stamp_reading(project_id: int) -> StampReading:
-    """The stamp of the project's sheets and its candidates' self-assessments, ready to read."""
-    return StampReading(_RESULTS_STAMP, {"project_id": project_id})
-
-
-def results_key(
+def results_stamp(
     session: Session, project: EvaluationProject, people: tuple[ProjectPerson, ...]
 ) -> tuple[Any, ...]:
     """A value that changes whenever anything the project's results show changes: its
     sheets and its candidates' self-assessments (one query), the project itself, its owner
     and its people (already loaded by the caller, see ``get_project_header_for``)."""
-    ratings = results_stamp_reading(project.id).read(session)
-    project_part = (project.id, project.version, project.updated_at, project.role_profile_id)
+    ratings = _RESULTS_STAMP.read(session, project_id=project.id)
+    project_part = (project.version, project.updated_at, project.role_profile_id)
     owner = (project.owner_id, project.owner.name, project.owner.email)
     return (project_part, owner, people, ratings)
 
 
 def _build(session: Session, project: EvaluationProject) -> ProjectResults:
     # The role profile belongs to a published framework, which never changes, so its scale
-    # (read here, on a miss only) needs no place in the key.
+    # (read here, on a miss only) needs no place in the stamp.
     top = max(project.role_profile.framework.level_values)
     return build_project_results(session, load_members(session, project), max_level=top)
 
 
-class ProjectResultsCache:
-    """Least-recently-used project results per results key."""
-
-    def __init__(self, max_projects: int = MAX_PROJECTS) -> None:
-        self._results: LRUCache[ProjectResults] = LRUCache(max_projects)
-
-    def get(
-        self, session: Session, project: EvaluationProject, people: tuple[ProjectPerson, ...]
-    ) -> tuple[ProjectResults, Hashable]:
-        """The project's results and the key they were cached under (for caching what
-        derives from them); built, with the members loaded, only when the inputs changed."""
-        key = results_key(session, project, people)
-        return self._results.get_or_make(key, lambda: _build(session, project)), key
-
-    def clear(self) -> None:
-        """Forget every project's results (tests use it to start cold)."""
-        self._results.clear()
-
-
-project_results = ProjectResultsCache()
+def cached_project_results(
+    session: Session, project: EvaluationProject, people: tuple[ProjectPerson, ...]
+) -> tuple[ProjectResults, Hashable]:
+    """The project's results and the key they are cached under (for caching what is
+    rendered from them); built, with the members loaded, only when the inputs changed."""
+    stamp = results_stamp(session, project, people)
+    results = cached(RESULTS, project.id, stamp, lambda: _build(session, project))
+    return results, (project.id, stamp)

@@ -10,7 +10,7 @@ database on each call, so several app servers never serve a stale profile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from datetime import date
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from assessments.models import Assessment, Certification, Qualification, TargetRoleChoice
 from assessments.stamps import assessment_stamp_parts
 from competencies.models import Framework, RoleProfile
-from core.cache import LRUCache, Stamp, StampReading, side_by_side
+from core.cache import LRUCache, Stamp, cached, side_by_side
 from evaluations.models import EvaluationProject
 from person_profile.build import PersonProfile, build_person_profile
 
@@ -66,65 +66,34 @@ def person_id_parameter() -> sa.BindParameter:
 
 
 _PROFILE_STAMP = Stamp(lambda: person_profile_stamp_parts(person_id_parameter()))
-
-
-def person_profile_stamp_reading(person_id: int) -> StampReading:
-    """The stamp of the person's profile, ready to read."""
-    return StampReading(_PROFILE_STAMP, {"person_id": person_id})
+PROFILES: LRUCache[PersonProfile] = LRUCache(MAX_ENTRIES)
 
 
 def person_profile_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's profile shows changes."""
-    return person_profile_stamp_reading(person_id).read(session)
+    return _PROFILE_STAMP.read(session, person_id=person_id)
 
 
-class PersonProfileCache:
-    """Least-recently-used profiles per (person, role, day, stamp), and what derives from them."""
-
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._profiles: LRUCache[PersonProfile] = LRUCache(max_entries)
-        self._derived: LRUCache[Any] = LRUCache(max_entries)
-
-    @property
-    def hits(self) -> int:
-        return self._profiles.hits
-
-    @property
-    def misses(self) -> int:
-        return self._profiles.misses
-
-    def get(
-        self,
-        session: Session,
-        person_id: int,
-        *,
-        role_profile_id: int | None = None,
-        today: date | None = None,
-    ) -> tuple[PersonProfile, Hashable]:
-        """The person's profile and the key it was cached under (for caching what derives
-        from it); builds the profile only when its inputs changed since last time."""
-        today = today or date.today()
-        key = (person_id, role_profile_id, today, person_profile_stamp(session, person_id))
-        profile = self._profiles.get_or_make(
-            key,
-            lambda: build_person_profile(
-                session, person_id, role_profile_id=role_profile_id, today=today
-            ),
-        )
-        return profile, key
-
-    def derived(self, key: Hashable, name: str, compute: Callable[[], Any]) -> Any:
-        """What ``compute`` makes from the profile cached under ``key`` (such as its charts),
-        made once per key and name."""
-        return self._derived.get_or_make((key, name), compute)
-
-    def clear(self) -> None:
-        """Forget every profile (tests use it to start cold)."""
-        self._profiles.clear()
-        self._derived.clear()
-
-
-person_profiles = PersonProfileCache()
+def profile_with_key(
+    session: Session,
+    person_id: int,
+    *,
+    role_profile_id: int | None = None,
+    today: date | None = None,
+) -> tuple[PersonProfile, Hashable]:
+    """The person's profile and the key it is cached under (for caching what is rendered
+    from it); built only when its inputs changed since last time."""
+    key = (person_id, role_profile_id, today or date.today())
+    stamp = person_profile_stamp(session, person_id)
+    profile = cached(
+        PROFILES,
+        key,
+        stamp,
+        lambda: build_person_profile(
+            session, person_id, role_profile_id=role_profile_id, today=key[2]
+        ),
+    )
+    return profile, (key, stamp)
 
 
 def cached_person_profile(
@@ -135,4 +104,4 @@ def cached_person_profile(
     today: date | None = None,
 ) -> PersonProfile:
     """``build_person_profile`` served from the process's cache while its inputs are unchanged."""
-    return person_profiles.get(session, person_id, role_profile_id=role_profile_id, today=today)[0]
+    return profile_with_key(session, person_id, role_profile_id=role_profile_id, today=today)[0]

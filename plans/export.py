@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import re
 import secrets
@@ -25,18 +24,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from competencies.models import RoleProfile
+from core.engine import configure_engine
+from core.process_priority import lower_priority, session_nicer
 from core.users import User
 from plans.models import DevelopmentPlan, PlanStatus
-
-log = logging.getLogger(__name__)
 
 MAX_EXPORT_PLANS = 5000
 TEMP_SUFFIX = ".part"
 # Export processes run this much nicer than the web server: on a shared machine a bulk export
 # takes only the CPU that page requests leave, and on an idle one it still gets all of it.
 EXPORT_NICENESS = 10
-# Linux's per-session scheduling group ("autogroup") of this process, with its nice value.
-AUTOGROUP = Path("/proc/self/autogroup")
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -214,55 +211,6 @@ def remove_stale_parts(directory: Path, older_than_seconds: float) -> int:
 _worker_engine: sa.Engine | None = None
 
 
-def lower_priority(niceness: int) -> None:
-    """Make this process nicer by ``niceness`` (0 leaves it as it is)."""
-    if niceness:
-        try:
-            os.nice(niceness)
-        except OSError:
-            log.info("could not lower the priority of export process %s", os.getpid())
-
-
-def _autogroup_nice() -> int | None:
-    try:
-        match = re.search(r"\bnice (-?\d+)", AUTOGROUP.read_text())
-    except OSError:
-        return None
-    return int(match.group(1)) if match else None
-
-
-def _set_autogroup_nice(value: int) -> bool:
-    for _ in range(5):
-        try:
-            AUTOGROUP.write_text(str(value))
-            return True
-        except BlockingIOError:  # the kernel takes one change per 100 ms from a normal user
-            time.sleep(0.11)
-        except OSError:
-            break
-    log.info("could not set the nice value of this session's scheduling group to %s", value)
-    return False
-
-
-@contextlib.contextmanager
-def session_nicer(niceness: int) -> Iterator[None]:
-    """Lower the CPU share of this process's whole session while the block runs.
-
-    Linux (with autogroups) shares the CPU equally between sessions — a shell, a service
-    started on its own — and weighs a process's nice value only against the processes of its
-    own session. An export started from a shell, niced or not, took half the CPU from a web
-    server in another session. The session's nice value weighs the group as a whole; it is
-    restored afterwards. Without autogroups (or /proc) nothing changes.
-    """
-    before = _autogroup_nice() if niceness else None
-    changed = before is not None and before < niceness and _set_autogroup_nice(niceness)
-    try:
-        yield
-    finally:
-        if changed and before is not None:
-            _set_autogroup_nice(before)
-
-
 def _start_worker(database_url: str, niceness: int) -> None:
     """Each worker process opens its own engine (connections never cross a fork)."""
     global _worker_engine
@@ -271,7 +219,7 @@ def _start_worker(database_url: str, niceness: int) -> None:
     import training.models  # noqa: F401
 
     lower_priority(niceness)
-    _worker_engine = sa.create_engine(database_url)
+    _worker_engine = configure_engine(sa.create_engine(database_url))
 
 
 def render_one(plan_id: int, directory: str, file_name: str) -> tuple[int, str, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from competencies.models import (
     RoleRequirement,
 )
 from core.audit import AuditEvent
-from core.cache import LRUCache, Stamp, side_by_side
+from core.cache import LRUCache, Stamp, cached_many, side_by_side
 from core.csv_export import neutralise_cell
 from core.users import Role, User
 from evaluations.levels import latest_evaluator_ratings
@@ -125,9 +125,16 @@ def _columns(session: Session) -> tuple[HeatColumn, ...]:
 
 
 def _people_query(role_code: str | None, text: str | None) -> sa.Select:
+    """Active candidates with their current target role: rows of person_id, name, email,
+    role_id, role_name and role_code."""
     query = (
         sa.select(
-            User.id, User.name, User.email, RoleProfile.id, RoleProfile.name, RoleProfile.code
+            User.id.label("person_id"),
+            User.name,
+            User.email,
+            RoleProfile.id.label("role_id"),
+            RoleProfile.name.label("role_name"),
+            RoleProfile.code.label("role_code"),
         )
         .outerjoin(
             TargetRoleChoice,
@@ -170,20 +177,23 @@ def _requirements(
 
 def _standings_for(
     session: Session,
-    people: Sequence[tuple],
+    people: Sequence[sa.Row],
     columns: Sequence[HeatColumn],
     *,
     with_plans: bool = True,
 ) -> list[HeatRow]:
-    """Heat rows for ``people`` in four batch queries (requirements, latest self levels,
-    evaluator ratings and, unless left out, plans)."""
-    ids = [p[0] for p in people]
-    requirements = _requirements(session, sorted({p[3] for p in people if p[3] is not None}))
+    """Heat rows for ``people`` (rows of ``_people_query``) in four batch queries
+    (requirements, latest self levels, evaluator ratings and, unless left out, plans)."""
+    ids = [p.person_id for p in people]
+    requirements = _requirements(
+        session, sorted({p.role_id for p in people if p.role_id is not None})
+    )
     own_levels = latest_self_level_map(session, ids)
     evaluated_rows = latest_evaluator_ratings(session, ids)
     plans = current_plans(session, ids) if with_plans else {}
     rows = []
-    for person_id, name, email, role_id, role_name, *_ in people:
+    for person in people:
+        person_id, role_id = person.person_id, person.role_id
         own = own_levels[person_id]
         evaluated = scoring.evaluated_levels(evaluated_rows[person_id])
         asks = {uuid: (req, target) for uuid, req, target in requirements.get(role_id, [])}
@@ -207,9 +217,9 @@ def _standings_for(
         rows.append(
             HeatRow(
                 person_id=person_id,
-                name=name,
-                email=email,
-                role_name=role_name,
+                name=person.name,
+                email=person.email,
+                role_name=person.role_name,
                 cells=tuple(cells),
                 readiness=scoring.readiness(list(standings.values())) if role_id else None,
                 has_ratings=bool(own or evaluated),
@@ -272,10 +282,10 @@ def heatmap_page(
         # Past the last page (a stale link): show the first page instead.
         page = 1
         people = session.execute(query.order_by(User.name, User.id).limit(per_page)).all()
-    total = people[0][-1] if people else 0
+    total = people[0].total if people else 0
     pages = max(1, math.ceil(total / per_page))
     columns = _columns(session)
-    rows = _standings_for(session, [tuple(p) for p in people], columns)
+    rows = _standings_for(session, people, columns)
     return Heatmap(columns, tuple(rows), total, page, pages, per_page)
 
 
@@ -297,53 +307,25 @@ class RoleReadiness:
 READY, NOT_READY, NOT_ASSESSED = 0, 1, 2
 
 
-class ReadinessCache:
-    """Each person's readiness (ready, not ready, not assessed) under a stamp of their own.
+# Each person's readiness bucket, kept under a stamp of that person's inputs.
+READINESS: LRUCache[int] = LRUCache(200_000)
 
-    A person's readiness follows from their assessments (self rounds and the project sheets
-    rating them), their target role, which projects have released results and the published
-    framework. One grouped query reads every person's count and version sum of assessments;
-    a person whose stamp is unchanged keeps the readiness worked out last time, so after one
-    change in an organisation of 10,000 only that person is scored again, not everyone.
-    """
 
-    def __init__(self, max_people: int = 200_000) -> None:
-        self._buckets: LRUCache[int] = LRUCache(max_people)
-
-    def buckets(self, session: Session, people: Sequence[tuple]) -> dict[int, int]:
-        """Per person id of ``people`` (rows of ``_people_query``), their readiness bucket."""
-        own = dict(
-            session.execute(
-                sa.select(
-                    Assessment.subject_id,
-                    side_by_side(sa.func.count(Assessment.id), sa.func.sum(Assessment.version)),
-                ).group_by(Assessment.subject_id)
-            ).all()
-        )
-        shared = _SHARED_READINESS_STAMP.read(session)
-        keys = {p[0]: (p[0], p[3], own.get(p[0]), shared) for p in people}
-        result: dict[int, int] = {}
-        stale = []
-        for person in people:
-            bucket = self._buckets.get(keys[person[0]])
-            if bucket is None:
-                stale.append(person)
-            else:
-                result[person[0]] = bucket
-        for row in _standings_for(session, stale, (), with_plans=False) if stale else ():
-            if not row.has_ratings:
-                bucket = NOT_ASSESSED
-            elif row.readiness is not None and row.readiness.gate_passed:
-                bucket = READY
-            else:
-                bucket = NOT_READY
-            self._buckets.put(keys[row.person_id], bucket)
-            result[row.person_id] = bucket
-        return result
-
-    def clear(self) -> None:
-        """Forget every person's readiness (tests use it to start cold)."""
-        self._buckets.clear()
+def _readiness_stamps(session: Session, people: Sequence[sa.Row]) -> dict[int, Hashable]:
+    """Per person of ``people`` a stamp of what their readiness follows from: their
+    assessments (self rounds and the project sheets rating them; one grouped query for
+    everyone), their target role, which projects have released results and the published
+    framework (one query, shared by everyone)."""
+    own = dict(
+        session.execute(
+            sa.select(
+                Assessment.subject_id,
+                side_by_side(sa.func.count(Assessment.id), sa.func.sum(Assessment.version)),
+            ).group_by(Assessment.subject_id)
+        ).all()
+    )
+    shared = _SHARED_READINESS_STAMP.read(session)
+    return {p.person_id: (p.role_id, own.get(p.person_id), shared) for p in people}
 
 
 # What every person's readiness shares: which projects count (released results) and the
@@ -360,26 +342,40 @@ _SHARED_READINESS_STAMP = Stamp(
     ]
 )
 
-readiness_cache = ReadinessCache()
+
+def _buckets(session: Session, people: Sequence[sa.Row]) -> dict[int, int]:
+    """Per person id of ``people``, their readiness bucket (ready, not ready, not assessed)."""
+    by_id = {p.person_id: p for p in people}
+
+    def score(stale: list[int]) -> dict[int, int]:
+        result = {}
+        for row in _standings_for(session, [by_id[i] for i in stale], (), with_plans=False):
+            if not row.has_ratings:
+                result[row.person_id] = NOT_ASSESSED
+            elif row.readiness is not None and row.readiness.gate_passed:
+                result[row.person_id] = READY
+            else:
+                result[row.person_id] = NOT_READY
+        return result
+
+    return cached_many(READINESS, _readiness_stamps(session, people), score)
 
 
 def readiness_by_role(session: Session) -> list[RoleReadiness]:
     """Per target role: people ready (gate passed), not ready, and not assessed yet.
 
-    Three queries when nobody's assessments changed since last time; two to five more to
-    score the people whose did (see ``ReadinessCache``).
+    Each person's readiness is cached under a stamp of their own, so after one change in an
+    organisation of 10,000 only that person is scored again, not everyone: three queries
+    when nobody's inputs changed since last time; two to five more to score those whose did.
     """
-    people = [
-        tuple(p)
-        for p in session.execute(
-            _people_query(None, None).where(RoleProfile.id.is_not(None)).order_by(User.id)
-        )
-    ]
-    buckets = readiness_cache.buckets(session, people)
-    codes = {p[4]: p[5] for p in people}
+    people = session.execute(
+        _people_query(None, None).where(RoleProfile.id.is_not(None)).order_by(User.id)
+    ).all()
+    buckets = _buckets(session, people)
+    codes = {p.role_name: p.role_code for p in people}
     counts: dict[str, list[int]] = {}
     for person in people:
-        counts.setdefault(person[4] or "", [0, 0, 0])[buckets[person[0]]] += 1
+        counts.setdefault(person.role_name or "", [0, 0, 0])[buckets[person.person_id]] += 1
     return [
         RoleReadiness(name, codes.get(name, ""), sum(c), c[READY], c[NOT_READY], c[NOT_ASSESSED])
         for name, c in sorted(counts.items())
@@ -422,7 +418,7 @@ def overview_csv(
         people = session.execute(query.limit(chunk).offset(offset)).all()
         if not people:
             break
-        for row in _standings_for(session, [tuple(p) for p in people], columns):
+        for row in _standings_for(session, people, columns):
             readiness = row.readiness
             gate = ""
             if readiness is not None:

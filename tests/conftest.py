@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 import core.users
 from core.db import Base
+from core.engine import configure_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -106,7 +107,7 @@ def clear_tables(connection: sa.Connection) -> None:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(database_url)
+    engine = configure_engine(sa.create_engine(database_url))
     yield engine
     engine.dispose()
 

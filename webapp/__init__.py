@@ -76,7 +76,6 @@ def register_extensions(app: Flask) -> None:
         migrate,
         talisman,
     )
-    from webapp.transactions import read_outside_transactions_on_postgresql
 
     db.init_app(app)
     migrate.init_app(
@@ -100,7 +99,17 @@ def register_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     auth.init_login(app, login_manager)
-    read_outside_transactions_on_postgresql(app)
+    configure_engines(app)
+
+
+def configure_engines(app: Flask) -> None:
+    """Install Proficio's engine settings (SQLite pragmas) on each of the app's engines."""
+    from core.engine import configure_engine
+    from webapp.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_engine(engine)
 
 
 def register_commit_point(app: Flask) -> None:

@@ -41,9 +41,6 @@ def secret_key(instance_path: Path) -> str:
 def _engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": 5}}
-    if database_url.startswith("postgresql+psycopg://"):
-        # Pooled connections are checked before use by core.db (_check_psycopg) instead.
-        return {"pool_recycle": 1800}
     # pool_pre_ping lets the app recover from a database restart without restarting itself.
     return {"pool_pre_ping": True, "pool_recycle": 1800}
 

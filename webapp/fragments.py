@@ -8,21 +8,16 @@ the signed-in person) is rendered on every request as usual.
 A fragment must never hold a CSRF token: tokens belong to one session and are signed with a
 time. While a fragment renders, ``csrf_token()`` in templates (and macros) yields a marker
 instead, and every time the fragment is served the marker is replaced by the current
-request's token.
-
-Signing a token costs a page about 3 % of its time, and every page needs one (the sign-out
-form in the navigation), so a token signed for the same session a few minutes ago is served
-again (``request_csrf_token``); it is still valid for hours.
+request's token, which Flask-WTF's ``generate_csrf`` makes as it does for any page.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, session
+from flask import Flask, current_app, g, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -35,40 +30,10 @@ MAX_BYTES = 64 * 1024 * 1024
 _TOKEN_MARKER = f"csrf-token-marker-{secrets.token_hex(16)}"
 
 
-# At most this long, and at most a tenth of WTF_CSRF_TIME_LIMIT.
-TOKEN_REUSE_S = 300.0
-_signed_tokens: LRUCache[tuple[str, float]] = LRUCache(8192)
-
-
-def request_csrf_token() -> str:
-    """This request's CSRF token, as Flask-WTF's ``generate_csrf`` makes it, or the one it
-    made for the same session and key less than ``TOKEN_REUSE_S`` ago."""
-    config = current_app.config
-    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if field in g:
-        return generate_csrf()
-    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    raw = session.get(field)
-    if raw is not None:
-        made = _signed_tokens.get((secret, raw))
-        if made is not None and time.monotonic() - made[1] < _reuse_window(config):
-            # Where generate_csrf keeps the request's token; forms then use the same one.
-            setattr(g, field, made[0])
-            return made[0]
-    token = generate_csrf()
-    _signed_tokens.put((secret, session[field]), (token, time.monotonic()))
-    return token
-
-
-def _reuse_window(config: Any) -> float:
-    limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
-    return TOKEN_REUSE_S if limit is None else min(TOKEN_REUSE_S, limit / 10)
-
-
 def _csrf_token_for_templates() -> str:
     if g.get("rendering_fragment"):
         return _TOKEN_MARKER
-    return request_csrf_token()
+    return generate_csrf()
 
 
 def _html_size(entry: tuple[Markup, int]) -> int:
@@ -119,7 +84,7 @@ class FragmentCache:
         html, status = entry
         if _TOKEN_MARKER in html:
             # str.replace, not Markup.replace, which would escape the token a second time.
-            html = Markup(str.replace(html, _TOKEN_MARKER, request_csrf_token()))
+            html = Markup(str.replace(html, _TOKEN_MARKER, generate_csrf()))
         return html, status
 
     def clear(self) -> None:

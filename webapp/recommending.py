@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from core.cache import Stamp, StampReading
+from core.cache import Stamp
 from person_profile.cache import person_id_parameter, person_profile_stamp_parts
 from plans.services import plans_stamp_parts
 from training.artefacts import ArtefactCache, LoadedModel
@@ -111,15 +111,9 @@ def _recommendation_stamp_parts() -> list[sa.Select]:
 _RECOMMENDATION_STAMP = Stamp(_recommendation_stamp_parts)
 
 
-def recommendation_stamp_reading(person_id: int) -> StampReading:
-    """The stamp of the person's recommendations page, ready to read."""
-    return StampReading(
-        _RECOMMENDATION_STAMP,
-        {"person_id": person_id, "subject_key": subject_key_for(person_id)},
-    )
-
-
 def recommendation_stamp(session: Session, person_id: int) -> tuple[Any, ...]:
     """One query: a value that changes whenever anything the person's recommendations page
     shows may change (profile, catalogue, enrollments, track record, plans)."""
-    return recommendation_stamp_reading(person_id).read(session)
+    return _RECOMMENDATION_STAMP.read(
+        session, person_id=person_id, subject_key=subject_key_for(person_id)
+    )

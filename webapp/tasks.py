@@ -26,13 +26,8 @@ from huey.serializer import SignedSerializer
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from plans.export import (
-    EXPORT_NICENESS,
-    atomic_zip,
-    lower_priority,
-    remove_stale_parts,
-    session_nicer,
-)
+from core.process_priority import lower_priority, session_nicer
+from plans.export import EXPORT_NICENESS, atomic_zip, remove_stale_parts
 from plans.jobs import STALE_AFTER
 from plans.models import ExportJob, JobStatus
 from webapp.config import secret_key

@@ -27,7 +27,6 @@ from typing import TypeVar
 from flask import Flask, Response, g
 from flask_wtf import FlaskForm
 
-from core.db import read_outside_transactions
 from core.errors import DomainError, ValidationError
 from webapp.extensions import db
 
@@ -117,13 +116,3 @@ def form_status(form: FlaskForm, problems: list[str]) -> int:
     if problems:
         return 422
     return 400 if form.is_submitted() else 200
-
-
-def read_outside_transactions_on_postgresql(app: Flask) -> None:
-    """Requests that only read run without BEGIN and COMMIT on PostgreSQL (see
-    ``core.db.read_outside_transactions``); a request that writes starts its transaction at
-    its first write, and one that fails or leaves it uncommitted is rolled back as before."""
-    with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
-        read_outside_transactions(engine)

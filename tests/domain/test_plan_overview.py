@@ -100,7 +100,7 @@ def test_readiness_scores_again_only_the_people_whose_inputs_changed(session, hr
     score = overview._standings_for
 
     def spy(session, people, *args, **kwargs):
-        scored.append([p[0] for p in people])
+        scored.append([p.person_id for p in people])
         return score(session, people, *args, **kwargs)
 
     monkeypatch.setattr(overview, "_standings_for", spy)

@@ -1,8 +1,10 @@
-"""The bounded least-recently-used cache behind profiles and rendered fragments."""
+"""core.cache: the bounded least-recently-used regions, stamps and ``cached``."""
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, registry
 
-from core.cache import LRUCache
+from core.cache import LRUCache, Stamp, cached, cached_many
 
 
 def test_the_least_recently_used_entry_goes_first():
@@ -69,84 +71,59 @@ def test_inconsistent_bounds_are_refused(kwargs):
         LRUCache(**kwargs)
 
 
-class _Counter:
-    """A stamp over one table, and a session on an in-memory SQLite database."""
+def test_a_cached_value_is_built_again_only_when_its_stamp_moves():
+    region: LRUCache[str] = LRUCache(8)
+    built = []
 
-    def __init__(self) -> None:
-        import sqlalchemy as sa
-        from sqlalchemy.orm import Session
+    def build(text):
+        return lambda: built.append(text) or text
 
-        from core.cache import Stamp
-
-        metadata = sa.MetaData()
-        self.rows = sa.Table("rows", metadata, sa.Column("id", sa.Integer, primary_key=True))
-        engine = sa.create_engine("sqlite://")
-        metadata.create_all(engine)
-        self.session = Session(engine)
-        self.statements: list[str] = []
-        sa.event.listen(engine, "before_cursor_execute", lambda *a: self.statements.append(a[2]))
-        minimum = sa.bindparam("minimum", type_=sa.Integer)
-        self.stamp = Stamp(lambda: [sa.select(sa.func.count()).where(self.rows.c.id >= minimum)])
-
-    def insert(self, row_id: int) -> None:
-        self.session.execute(self.rows.insert().values(id=row_id))
-
-    def read_along(self, minimum: int = 0) -> None:
-        """Read the stamp as extra columns of another query, as the user loader does."""
-        import sqlalchemy as sa
-
-        values = self.session.execute(
-            sa.select(sa.literal(1), *self.stamp.columns()), {"minimum": minimum}
-        ).one()[1:]
-        self.stamp.read_along(self.session, values, minimum=minimum)
+    assert cached(region, "person 1", (3,), build("first")) == "first"
+    assert cached(region, "person 1", (3,), build("again")) == "first"
+    assert cached(region, "person 1", (4,), build("after a change")) == "after a change"
+    assert cached(region, "person 2", (4,), build("someone else")) == "someone else"
+    assert built == ["first", "after a change", "someone else"]
 
 
-def test_a_stamp_read_along_another_query_costs_no_query_of_its_own():
-    counter = _Counter()
-    counter.insert(1)
-    counter.read_along()
-    before = len(counter.statements)
-    assert counter.stamp.read(counter.session, minimum=0) == (1,)
-    assert len(counter.statements) == before
-    # Used once: the next read asks the database again.
-    assert counter.stamp.read(counter.session, minimum=0) == (1,)
-    assert len(counter.statements) == before + 1
+def test_cached_many_builds_only_the_missing_values_in_one_go():
+    region: LRUCache[str] = LRUCache(8)
+    batches = []
+
+    def build(keys):
+        batches.append(sorted(keys))
+        return {key: f"{key}@{stamps[key]}" for key in keys}
+
+    stamps = {1: "a", 2: "a"}
+    assert cached_many(region, stamps, build) == {1: "1@a", 2: "2@a"}
+    stamps = {1: "a", 2: "b", 3: "a"}
+    assert cached_many(region, stamps, build) == {1: "1@a", 2: "2@b", 3: "3@a"}
+    assert batches == [[1, 2], [2, 3]]
 
 
-def test_a_write_in_between_makes_the_stamp_read_again():
-    counter = _Counter()
-    counter.read_along()
-    counter.insert(1)
-    assert counter.stamp.read(counter.session, minimum=0) == (1,)
-
-
-def test_a_read_in_between_keeps_the_stamp_read_along():
-    import sqlalchemy as sa
-
-    counter = _Counter()
-    counter.read_along()
-    counter.session.execute(sa.select(counter.rows.c.id))
-    before = len(counter.statements)
-    assert counter.stamp.read(counter.session, minimum=0) == (0,)
-    assert len(counter.statements) == before
-
-
-def test_other_parameters_make_the_stamp_read_again():
-    counter = _Counter()
-    counter.insert(5)
-    counter.read_along(minimum=0)
-    assert counter.stamp.read(counter.session, minimum=6) == (0,)
-
-
-def test_a_pending_change_makes_the_stamp_read_again():
-    from sqlalchemy.orm import registry
+def test_a_stamp_reads_its_parts_in_one_query_with_the_sessions_pending_rows():
+    metadata = sa.MetaData()
+    rows = sa.Table("rows", metadata, sa.Column("id", sa.Integer, primary_key=True))
 
     class Row:
         def __init__(self, row_id: int) -> None:
             self.id = row_id
 
-    counter = _Counter()
-    registry().map_imperatively(Row, counter.rows)
-    counter.read_along()
-    counter.session.add(Row(3))  # not flushed yet: read() flushes, then counts it
-    assert counter.stamp.read(counter.session, minimum=0) == (1,)
+    registry().map_imperatively(Row, rows)
+    engine = sa.create_engine("sqlite://")
+    metadata.create_all(engine)
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    minimum = sa.bindparam("minimum", type_=sa.Integer)
+    stamp = Stamp(
+        lambda: [
+            sa.select(sa.func.count()).where(rows.c.id >= minimum),
+            sa.select(sa.func.max(rows.c.id)),
+        ]
+    )
+    with Session(engine) as session:
+        assert stamp.read(session, minimum=0) == (0, None)
+        session.add(Row(3))  # not flushed yet: read() flushes, then counts it
+        selects_before = sum(s.lstrip().startswith("SELECT") for s in statements)
+        assert stamp.read(session, minimum=0) == (1, 3)
+        assert stamp.read(session, minimum=4) == (0, 3)
+    assert sum(s.lstrip().startswith("SELECT") for s in statements) == selects_before + 2

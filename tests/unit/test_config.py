@@ -25,14 +25,14 @@ def test_postgres_urls_use_the_psycopg_driver(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/proficio")
     config = build_config(tmp_path, {"SECRET_KEY": "x" * 40})
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/proficio"
-    # psycopg connections are pinged by core.db on checkout (see test_database_down).
-    assert "pool_pre_ping" not in config["SQLALCHEMY_ENGINE_OPTIONS"]
 
 
-def test_other_postgres_drivers_keep_sqlalchemys_pre_ping(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+pg8000://u:p@db/proficio")
-    config = build_config(tmp_path, {"SECRET_KEY": "x" * 40})
-    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+@pytest.mark.parametrize("driver", ["postgresql+psycopg", "postgresql+pg8000"])
+def test_pooled_server_connections_are_pinged_and_recycled(tmp_path, monkeypatch, driver):
+    """A database restart must not cost a failed request (see test_database_down)."""
+    monkeypatch.setenv("DATABASE_URL", f"{driver}://u:p@db/proficio")
+    options = build_config(tmp_path, {"SECRET_KEY": "x" * 40})["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True and options["pool_recycle"] == 1800
 
 
 def test_session_cookies_are_http_only_and_lax(tmp_path):

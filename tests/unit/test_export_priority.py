@@ -1,13 +1,10 @@
-"""Bulk export processes give way to the web server: they run at a lower CPU priority, and
-so does their session as a whole (Linux weighs nice values only within a session)."""
+"""Bulk export processes give way to the web server: they run at a lower CPU priority (how the
+session as a whole yields: test_process_priority)."""
 
 import multiprocessing
 import os
 
-import pytest
-
 from plans import export
-from tests.factories import FakeAutogroup
 
 
 def _niceness_of_a_started_worker(niceness: int, queue) -> None:
@@ -40,31 +37,3 @@ def test_a_niceness_of_zero_leaves_the_worker_priority_alone():
 def test_the_export_uses_the_lower_priority_by_default():
     defaults = export.export_to_directory.__kwdefaults__
     assert defaults["niceness"] == export.EXPORT_NICENESS
-
-
-def test_the_session_is_made_nicer_during_an_export_and_put_back_after(monkeypatch):
-    group = FakeAutogroup()
-    monkeypatch.setattr(export, "AUTOGROUP", group)
-    with export.session_nicer(10):
-        assert group.nice == 10
-    assert group.nice == 0 and group.writes == [10, 0]
-
-
-def test_a_session_already_as_nice_or_without_autogroups_is_left_alone(monkeypatch, tmp_path):
-    group = FakeAutogroup(nice=15)
-    monkeypatch.setattr(export, "AUTOGROUP", group)
-    with export.session_nicer(10):
-        pass
-    assert group.writes == []
-    monkeypatch.setattr(export, "AUTOGROUP", tmp_path / "missing")
-    with export.session_nicer(10):
-        pass
-    assert not (tmp_path / "missing").exists()
-
-
-def test_the_session_is_put_back_when_the_export_fails(monkeypatch):
-    group = FakeAutogroup()
-    monkeypatch.setattr(export, "AUTOGROUP", group)
-    with pytest.raises(RuntimeError), export.session_nicer(10):
-        raise RuntimeError("a failed export")
-    assert group.nice == 0

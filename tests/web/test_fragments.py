@@ -3,9 +3,7 @@ carrying another session's CSRF token."""
 
 import re
 
-import pytest
 import sqlalchemy as sa
-from flask_wtf.csrf import generate_csrf
 
 from core.users import User, get_user_by_email
 from tests.conftest import ROLE_EMAILS, TEST_PASSWORD
@@ -43,40 +41,6 @@ def test_a_cached_navigation_carries_each_sessions_own_token(csrf_app, seeded):
     assert refused.status_code == 400
     accepted = second.post("/logout", data={"csrf_token": second_tokens[-1]})
     assert accepted.status_code in (302, 303)
-
-
-@pytest.fixture()
-def signings(monkeypatch):
-    """How many times Flask-WTF signs a token for the pages."""
-    import webapp.fragments
-
-    calls = []
-
-    def counted():
-        calls.append(1)
-        return generate_csrf()
-
-    monkeypatch.setattr(webapp.fragments, "generate_csrf", counted)
-    return calls
-
-
-def test_a_token_signed_minutes_ago_is_served_again_and_accepted(csrf_app, seeded, signings):
-    client = _sign_in_with_csrf(csrf_app, ROLE_EMAILS["candidate"])
-    signings.clear()
-    tokens = {token for _ in range(3) for token in _page_tokens(client, "/profile/")}
-    assert len(signings) == 1 and len(tokens) == 1
-    assert client.post("/logout", data={"csrf_token": tokens.pop()}).status_code in (302, 303)
-
-
-def test_after_the_reuse_window_each_page_signs_its_own(csrf_app, seeded, signings, monkeypatch):
-    import webapp.fragments
-
-    monkeypatch.setattr(webapp.fragments, "TOKEN_REUSE_S", 0.0)
-    client = _sign_in_with_csrf(csrf_app, ROLE_EMAILS["candidate"])
-    signings.clear()
-    for _ in range(3):
-        _page_tokens(client, "/profile/")
-    assert len(signings) == 3
 
 
 def test_the_profile_body_is_rendered_again_when_the_profile_changes(candidate_client, db_session):

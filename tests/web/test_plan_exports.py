@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import utcnow
+from core.engine import configure_engine
 from core.users import get_user_by_email
 from plans.models import ExportJob
 from tests.conftest import TEST_PASSWORD
@@ -149,7 +150,7 @@ def _run_slowly(database_url, job_id, directory):
     """In a child process: run the job with a renderer that hangs on the second plan."""
     from webapp.tasks import run_export_job
 
-    engine = sa.create_engine(database_url)
+    engine = configure_engine(sa.create_engine(database_url))
     calls = []
 
     def hanging(document):
@@ -207,12 +208,13 @@ def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
     """In a Huey consumer the job's whole session yields the CPU; immediate mode leaves it."""
     from types import SimpleNamespace
 
+    from core import process_priority
     from plans import export
     from webapp import tasks
 
     group = FakeAutogroup()
     niceness_seen = []
-    monkeypatch.setattr(export, "AUTOGROUP", group)
+    monkeypatch.setattr(process_priority, "AUTOGROUP", group)
     monkeypatch.setattr(
         tasks,
         "run_export_job",

@@ -1,5 +1,5 @@
-"""The signed-in user, loaded on each request past the ORM's query machinery (webapp.auth),
-is still the request session's own object, read inside the request's transaction."""
+"""The signed-in user, loaded on each request (webapp.auth), is the request session's own
+object, read inside the request's transaction."""
 
 import pytest
 import sqlalchemy as sa

@@ -12,7 +12,6 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from core.cache import StampReading
 from evaluations.comparison_csv import comparison_csv as comparison_csv_text
 from evaluations.comparison_csv import comparison_file_name
 from evaluations.models import EvaluationProject
@@ -23,10 +22,10 @@ from evaluations.project_access import (
     record_view,
 )
 from evaluations.results import CandidateResult, ProjectResults, corrections_for
-from evaluations.results_cache import project_results, results_stamp_reading
+from evaluations.results_cache import cached_project_results
 from evaluations.sheets import sheet_states
 from plans.charts import Series, radar_chart_svg
-from webapp.auth import roles_required, stamp_read_with_user
+from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.fragments import fragments
 from webapp.views.evaluations import VIEWERS, audit_hr_view, bp, load_project, project_candidate
@@ -53,7 +52,7 @@ def _cached_results(
 ) -> tuple[ProjectResults, Hashable]:
     if people is None:
         people = project_people(db.session, project.id)
-    return project_results.get(db.session, project, people)
+    return cached_project_results(db.session, project, people)
 
 
 def _results(project: EvaluationProject) -> ProjectResults:
@@ -86,13 +85,8 @@ def results(project_id: int, candidate_id: int):
     )
 
 
-def _results_stamp_for(user_id: int, project_id: int) -> StampReading:
-    return results_stamp_reading(project_id)
-
-
 @bp.route("/<int:project_id>/comparison")
 @roles_required(*VIEWERS)
-@stamp_read_with_user(_results_stamp_for)
 def comparison(project_id: int):
     # The people as plain rows are enough to check access and to key the cached results.
     project, people = get_project_header_for(db.session, current_user, project_id)

@@ -14,9 +14,9 @@ from competencies.services import current_framework
 from core.errors import ValidationError
 from core.users import Role
 from person_profile.build import PersonProfile
-from person_profile.cache import person_profile_stamp_reading, person_profiles
+from person_profile.cache import profile_with_key
 from plans.charts import Series, radar_chart_svg, sparkline_svg
-from webapp.auth import roles_required, stamp_read_with_user
+from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.profile import TargetRoleForm
 from webapp.fragments import fragments
@@ -43,9 +43,8 @@ def radar_for(profile: PersonProfile) -> Markup:
 
 @bp.route("/")
 @roles_required(Role.CANDIDATE)
-@stamp_read_with_user(person_profile_stamp_reading)
 def index():
-    profile, key = person_profiles.get(db.session, current_user.id)
+    profile, key = profile_with_key(db.session, current_user.id)
     # The page body depends on the profile alone, so it is rendered once per profile version.
     body = fragments().render(("profile", key), "profile/_body.html", lambda: _body(profile))
     return render_template("profile/index.html", body=body)

@@ -34,7 +34,7 @@ from training.models import (
 from training.ranking import format_hours, format_money
 from training.recommendation_page import recommendation_page
 from training.standings import role_profiles
-from webapp.auth import any_signed_in, stamp_read_with_user
+from webapp.auth import any_signed_in
 from webapp.extensions import db
 from webapp.forms.training import (
     CatalogueFilterForm,
@@ -45,7 +45,7 @@ from webapp.forms.training import (
 )
 from webapp.fragments import fragments
 from webapp.plan_helpers import draft_goals
-from webapp.recommending import recommendation_stamp, recommendation_stamp_reading
+from webapp.recommending import recommendation_stamp
 from webapp.recommending import state as recommender_state
 from webapp.transactions import refusal_of
 from webapp.views.auth import _safe_next
@@ -297,7 +297,6 @@ def enrollment_rating(enrollment_id: int):
 
 @bp.route("/recommendations")
 @any_signed_in
-@stamp_read_with_user(recommendation_stamp_reading)
 def recommendations():
     # Everything the page shows is derived from data the stamp covers, the filters and the
     # model in use, so it is rendered once per combination and served from the cache.
