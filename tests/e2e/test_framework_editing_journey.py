@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import nav_labels, nav_to, screenshot, sign_in, sign_out
+from tests.helpers import nav_labels, nav_to, screenshot, sign_in, sign_out
 from tests.interchange_files import MOODLE_LAYOUT_CSV, bad_files
 
 pytestmark = pytest.mark.browser

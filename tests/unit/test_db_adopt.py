@@ -1,12 +1,16 @@
 """core.db.adopt_row: a row read outside a session becomes that session's own, unchanged
 instance, as if the session had loaded it."""
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.db import adopt_row
 from core.users import User
 from tests.factories import make_user
+
+# Row values read past the ORM carry each driver's types.
+pytestmark = pytest.mark.both_databases
 
 _USERS = User.__table__
 

@@ -6,6 +6,9 @@ import sqlalchemy as sa
 
 from core.db import needs_transaction, read_outside_transactions
 
+# Reading outside transactions is psycopg's, on PostgreSQL.
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.mark.parametrize(
     "statement",

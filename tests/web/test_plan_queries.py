@@ -1,9 +1,6 @@
 """The plan pages run a fixed number of SQL queries, with 5 people or with 50."""
 
-from contextlib import contextmanager
-
 import pytest
-import sqlalchemy as sa
 
 from core.cache import forget_everything_derived
 from core.users import get_user_by_email
@@ -16,22 +13,12 @@ from tests.factories import (
     make_user,
     target,
 )
+from tests.helpers import counting
+
+# Query counts can differ by database.
+pytestmark = pytest.mark.both_databases
 
 MAX_QUERIES = 10
-
-
-@contextmanager
-def counting(engine):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def add_people(db_session, hr, count, start):

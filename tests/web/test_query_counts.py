@@ -3,6 +3,7 @@ most ten: the data comes from bench/generate.py (the benchmark's generator, made
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from assessments.evaluation_models import ProjectMember
@@ -17,9 +18,11 @@ from competencies.models import Framework, RoleProfile
 from competencies.services import seed_default_framework
 from core.cache import forget_everything_derived
 from core.users import User
-from tests.conftest import TEST_PASSWORD, clear_tables, login
-from tests.web.test_training_queries import counting
+from tests.helpers import TEST_PASSWORD, clear_tables, counting, login
 from webapp.demo import seed_demo_people
+
+# Query counts can differ by database.
+pytestmark = pytest.mark.both_databases
 
 MAX_QUERIES = 10
 # A page whose cached parts must be built again (after a change to what it shows) reads the
