@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.world import ROLES, TABLE, build_world, url_of
+from tests.security.world import ROLES, TABLE, build_world, stand_in_pdfs, url_of
 
 DENIED = {401, 403, 404}
 
@@ -19,7 +19,8 @@ DENIED = {401, 403, 404}
 @pytest.fixture(scope="module")
 def built_world(tmp_path_factory):
     world = build_world(tmp_path_factory.mktemp("access"))
-    yield world
+    with stand_in_pdfs():
+        yield world
     from webapp.extensions import db
 
     with world.app.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.world import TABLE, build_world, table_row_counts, url_of
+from tests.security.world import TABLE, build_world, stand_in_pdfs, table_row_counts, url_of
 
 STATE_CHANGING = sorted(
     (rule.endpoint, method)
@@ -17,7 +17,8 @@ STATE_CHANGING = sorted(
 @pytest.fixture(scope="module")
 def csrf_world(tmp_path_factory):
     world = build_world(tmp_path_factory.mktemp("csrf"), csrf=True)
-    yield world
+    with stand_in_pdfs():
+        yield world
     from webapp.extensions import db
 
     with world.app.app_context():

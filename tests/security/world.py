@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.helpers import TEST_SECRET_KEY
@@ -295,6 +298,16 @@ def url_of(world: World, rule) -> str:
         from flask import url_for
 
         return url_for(rule.endpoint, **values)
+
+
+@contextmanager
+def stand_in_pdfs() -> Iterator[None]:
+    """A plan's PDF is a few bytes instead of a WeasyPrint rendering (seconds each): the route
+    tests check who reaches a PDF and what the route answers, not how the PDF is drawn, which
+    tests/domain/test_plan_pdf.py checks with real renderings, hostile text included."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("plans.render.render_plan_pdf", lambda document: b"%PDF-1.7\n%%EOF\n")
+        yield
 
 
 def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = None) -> World:
