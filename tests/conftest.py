@@ -95,12 +95,16 @@ _JOINED_WARNING = pytest.mark.filterwarnings(
 )
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "backend" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
             "commits"
         ):
             item.add_marker(_JOINED_WARNING)
+    # The slow tests first: the other test processes take the short ones meanwhile, so no
+    # process is left running one long test at the end (make test uses --dist worksteal).
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.security.world import ROLES, TABLE, build_world, url_of
+from tests.security.world import ROLES, TABLE, build_world, stand_in_pdfs, url_of
 
 MARKUP = [
     "<script>alert(1)</script>",
@@ -55,6 +55,8 @@ HOSTILE = st.one_of(
 )
 EXAMPLES_PER_FORM = 12
 COUNTER = {"cases": 0}
+# Thousands of requests: started first, so they do not end the run alone.
+pytestmark = pytest.mark.slow
 
 
 @dataclass
@@ -89,7 +91,8 @@ def fuzz_world(tmp_path_factory, backend, databases):
         tmp_path_factory.mktemp("fuzz"),
         database_url=None if backend == "sqlite" else databases.url(backend, "fuzz"),
     )
-    yield world
+    with stand_in_pdfs():
+        yield world
     from webapp.extensions import db
 
     with world.app.app_context():

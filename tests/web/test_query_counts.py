@@ -21,8 +21,8 @@ from core.users import User
 from tests.helpers import TEST_PASSWORD, clear_tables, counting, login
 from webapp.demo import seed_demo_people
 
-# Query counts can differ by database.
-pytestmark = pytest.mark.both_databases
+# Query counts can differ by database; 1,000 people take a while to make.
+pytestmark = [pytest.mark.both_databases, pytest.mark.slow]
 
 MAX_QUERIES = 10
 # A page whose cached parts must be built again (after a change to what it shows) reads the
