@@ -10,7 +10,7 @@ from competencies.services import (
     seed_default_framework,
 )
 from tests.factories import make_user
-from tests.web.test_training_queries import counting
+from tests.helpers import counting
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ from competencies.services import load_framework_tree, publish_framework, seed_d
 from competencies.spec import spec_from_framework
 from core.audit import AuditEvent
 from core.errors import ConflictError, ValidationError
-from tests.conftest import shared_fixture
+from tests.helpers import shared_fixture
 from tests.interchange_files import bad_files, default_spec, moodle_csv, row_counts
 
 

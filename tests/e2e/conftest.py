@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -12,9 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import TEST_SECRET_KEY, skip_or_fail
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+from tests.helpers import TEST_SECRET_KEY, copy_sqlite, skip_or_fail
 
 
 def chromium_path() -> str | None:
@@ -82,35 +79,36 @@ def _app(folder: Path, **overrides):
 
 
 @pytest.fixture()
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """A real HTTP server on a migrated SQLite database with the framework and demo people."""
-    import flask_migrate
+def live_server(tmp_path: Path, databases) -> Iterator[str]:
+    """A real HTTP server on a migrated SQLite database with the framework and demo people
+    (a copy of the session's seeded database: the server's threads really commit)."""
+    databases.sqlite_copy("seeded", tmp_path / "e2e.sqlite3")
+    yield from _serve(_app(tmp_path))
 
-    from competencies.services import seed_default_framework
-    from webapp.demo import seed_demo_people
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, databases) -> Path:
+    """A database and instance folder exactly as `make run` seeds them, made once."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    databases.sqlite_copy("empty", folder / "e2e.sqlite3")
+    app = _app(folder)
+    result = app.test_cli_runner().invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
     from webapp.extensions import db
 
-    app = _app(tmp_path)
     with app.app_context():
-        flask_migrate.upgrade()
-        seed_default_framework(db.session)
-        seed_demo_people(db.session)
-        db.session.commit()
-    yield from _serve(app)
+        db.engine.dispose()
+    return folder
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory) -> Iterator[str]:
+def demo_server(tmp_path_factory, demo_template: Path) -> Iterator[str]:
     """A real HTTP server on the full demo, exactly as `make run` seeds it (shared per module)."""
-    import flask_migrate
-
     folder = tmp_path_factory.mktemp("demo")
-    app = _app(folder)
-    with app.app_context():
-        flask_migrate.upgrade()
-    result = app.test_cli_runner().invoke(args=["seed", "--demo"])
-    assert result.exit_code == 0, result.output
-    yield from _serve(app)
+    copy_sqlite(demo_template / "e2e.sqlite3", folder / "e2e.sqlite3")
+    if (demo_template / "instance").exists():
+        shutil.copytree(demo_template / "instance", folder / "instance")
+    yield from _serve(_app(folder))
 
 
 @pytest.fixture()
@@ -119,44 +117,3 @@ def page(browser) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under artifacts/screenshots/ for a person to look at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, base_url: str, email: str, password: str = "proficio-demo") -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def sign_out(page) -> None:
-    """Open the user menu in the bar and sign out."""
-    page.locator("#main-nav .dropdown-menu-end").locator("..").get_by_role("button").first.click()
-    page.get_by_role("button", name="Sign out").click()
-
-
-def open_menu(page, label: str) -> None:
-    """Open a dropdown of the navigation bar by its label."""
-    page.locator("#main-nav").get_by_role("button", name=label, exact=True).click()
-
-
-def nav_to(page, label: str) -> None:
-    """Follow an entry of the navigation bar, opening its dropdown first when it has one."""
-    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
-    link = page.locator("#main-nav a").filter(has_text=exact).first
-    if not link.is_visible():
-        entry = page.locator("a.dropdown-item").filter(has_text=exact)
-        page.locator("#main-nav li.dropdown").filter(has=entry).locator("button").click()
-    link.click()
-
-
-def nav_labels(page) -> set[str]:
-    """Every entry the navigation bar offers, open or folded away in a dropdown."""
-    return {text.strip() for text in page.locator("#main-nav a").all_inner_texts()}

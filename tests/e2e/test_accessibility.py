@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.helpers import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

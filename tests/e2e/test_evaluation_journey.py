@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.helpers import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -1,8 +1,9 @@
 """HR keeps the framework in a real browser: draft → edit → publish → see what changed."""
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import nav_labels, nav_to, screenshot, sign_in, sign_out
+from tests.helpers import nav_labels, nav_to, screenshot, sign_in, sign_out
 from tests.interchange_files import MOODLE_LAYOUT_CSV, bad_files
 
 pytestmark = pytest.mark.browser
@@ -88,32 +89,44 @@ def test_hr_sees_every_problem_of_a_bad_file(page, live_server, tmp_path):
     screenshot(page, "import-problems")
 
 
-def test_screenshots_of_the_other_editor_pages(page, live_server):
+def test_the_other_editor_pages_show_their_forms(page, live_server):
+    """Each editor page of a draft shows its heading and its action (and is photographed)."""
     sign_in(page, live_server, "hr@example.com")
     page.wait_for_url(f"{live_server}/")
     page.goto(f"{live_server}/framework/versions/")
     page.get_by_role("button", name="Start a draft").click()
     page.wait_for_url("**/framework/versions/*")
     draft_url = page.url
+
+    def shows(heading: str, button: str, shot: str) -> None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(page.get_by_role("button", name=button, exact=True)).to_be_visible()
+        screenshot(page, shot)
+
     page.get_by_role("link", name="Edit scale names").click()
-    screenshot(page, "scale-editor")
+    shows("Scale of draft 1.1", "Save scale", "scale-editor")
+    expect(page.get_by_role("group", name="Level 0")).to_be_visible()
     page.goto(draft_url)
     page.get_by_role("link", name="Edit details").click()
-    screenshot(page, "draft-details")
+    shows("Details of draft 1.1", "Save details", "draft-details")
     page.goto(draft_url)
     page.get_by_role("link", name="Add competency").click()
-    screenshot(page, "competency-new")
+    shows("New competency", "Add competency", "competency-new")
+    expect(page.get_by_role("group", name="Behavioural indicators per level")).to_be_visible()
     page.goto(draft_url)
     page.get_by_role("link", name="New role profile").click()
-    screenshot(page, "role-profile-new")
+    shows("New role profile", "Create role profile", "role-profile-new")
     page.goto(draft_url)
     page.get_by_role("link", name="Copy IT Programme Manager").click()
-    screenshot(page, "role-profile-copy")
+    shows("Copy IT Programme Manager", "Create the copy", "role-profile-copy")
     page.goto(draft_url)
     page.get_by_role("link", name="Remove Planning").click()
-    screenshot(page, "competency-remove")
+    shows("Remove Planning from draft 1.1?", "Remove DEL-01", "competency-remove")
     page.goto(draft_url)
     page.get_by_role("link", name="Discard draft…").click()
-    screenshot(page, "discard")
+    shows("Discard draft 1.1?", "Discard the draft", "discard")
     page.goto(f"{live_server}/framework/")
+    banner = page.get_by_role("status").filter(has_text="Draft 1.1 is being prepared")
+    expect(banner).to_be_visible()
+    expect(banner.get_by_role("link", name="Open draft 1.1")).to_be_visible()
     screenshot(page, "framework-hr-banner")

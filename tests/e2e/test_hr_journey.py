@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from tests.e2e.conftest import nav_to, screenshot, sign_in
+from tests.helpers import nav_to, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import nav_labels, screenshot, sign_in, sign_out
+from tests.helpers import nav_labels, screenshot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 

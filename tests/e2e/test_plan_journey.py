@@ -10,21 +10,16 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import nav_to, screenshot, sign_in
+from tests.helpers import TEST_SECRET_KEY, nav_to, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture()
-def plan_server(tmp_path: Path, browser):
+def plan_server(tmp_path: Path, browser, databases):
     """A live server with the framework, the demo people and the training catalogue."""
-    import flask_migrate
-
-    from competencies.services import seed_default_framework
     from training.catalogue import seed_catalogue
     from webapp import create_app
-    from webapp.demo import seed_demo_people
     from webapp.extensions import db
 
     app = create_app(
@@ -35,10 +30,9 @@ def plan_server(tmp_path: Path, browser):
         }
     )
     app.instance_path = str(tmp_path / "instance")
+    # The session's database with the framework and the demo people, copied.
+    databases.sqlite_copy("seeded", tmp_path / "e2e.sqlite3")
     with app.app_context():
-        flask_migrate.upgrade()
-        seed_default_framework(db.session)
-        seed_demo_people(db.session)
         seed_catalogue(db.session)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)

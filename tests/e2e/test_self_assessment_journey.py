@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import screenshot, sign_in
+from tests.helpers import TEST_SECRET_KEY, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

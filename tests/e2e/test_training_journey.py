@@ -7,20 +7,15 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import TEST_SECRET_KEY
-from tests.e2e.conftest import nav_to, screenshot, sign_in
+from tests.helpers import TEST_SECRET_KEY, nav_to, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture()
-def training_server(tmp_path: Path, browser):
+def training_server(tmp_path: Path, browser, databases):
     """A live server on a database seeded like `seed --demo`, trained model included."""
-    import flask_migrate
-
-    from competencies.services import seed_default_framework
     from webapp import create_app
-    from webapp.demo import seed_demo_people
     from webapp.demo_training import seed_demo_training
     from webapp.extensions import db
     from webapp.recommending import artefact_key, recommender_dir
@@ -32,10 +27,9 @@ def training_server(tmp_path: Path, browser):
         }
     )
     app.instance_path = str(tmp_path / "instance")
+    # The session's database with the framework and the demo people, copied.
+    databases.sqlite_copy("seeded", tmp_path / "e2e.sqlite3")
     with app.app_context():
-        flask_migrate.upgrade()
-        seed_default_framework(db.session)
-        seed_demo_people(db.session)
         seed_demo_training(db.session, model_dir=recommender_dir(app), key=artefact_key(app))
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)

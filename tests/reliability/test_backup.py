@@ -1,8 +1,12 @@
 """Backups are consistent and a documented restore brings the data back."""
 
+import pytest
 import sqlalchemy as sa
 
 from core.users import User, get_user_by_email
+
+# Backup and restore read and replace the whole database, outside the test's transaction.
+pytestmark = pytest.mark.commits
 
 
 def test_backup_then_restore_brings_back_deleted_data(runner, seeded, db_session, tmp_path):

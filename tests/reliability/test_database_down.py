@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import TEST_SECRET_KEY
+from tests.helpers import TEST_SECRET_KEY
 
 
 @pytest.fixture()
@@ -43,6 +43,7 @@ def test_the_app_recovers_without_a_restart(broken_app, tmp_path):
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.mark.commits
 def test_a_connection_the_server_dropped_is_replaced_before_use(app, seeded, database_url):
     """After a database restart every pooled connection is dead; the next request must
     still succeed, on a new connection, rather than fail once per stale connection

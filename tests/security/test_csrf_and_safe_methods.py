@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.test_access_matrix import TABLE, _url
-from tests.security.world import build_world, table_row_counts
+from tests.security.world import TABLE, build_world, stand_in_pdfs, table_row_counts, url_of
 
 STATE_CHANGING = sorted(
     (rule.endpoint, method)
@@ -18,7 +17,8 @@ STATE_CHANGING = sorted(
 @pytest.fixture(scope="module")
 def csrf_world(tmp_path_factory):
     world = build_world(tmp_path_factory.mktemp("csrf"), csrf=True)
-    yield world
+    with stand_in_pdfs():
+        yield world
     from webapp.extensions import db
 
     with world.app.app_context():
@@ -57,7 +57,7 @@ def test_state_changing_route_refuses_a_missing_csrf_token(csrf_world, endpoint,
     client = _signed_in_with_token_form(csrf_world, role)
     rule = next(r for r in csrf_world.app.url_map.iter_rules() if r.endpoint == endpoint)
     before = table_row_counts(csrf_world)
-    response = client.open(_url(csrf_world, rule), method=method, data={"anything": "x"})
+    response = client.open(url_of(csrf_world, rule), method=method, data={"anything": "x"})
     assert response.status_code == 400, (endpoint, response.status_code)
     assert "security token" in response.get_data(as_text=True)
     assert table_row_counts(csrf_world) == before
@@ -72,7 +72,7 @@ GET_RULES = sorted(
 def test_get_never_changes_state(csrf_world, endpoint):
     allowed, _ = TABLE[endpoint]
     rule = next(r for r in csrf_world.app.url_map.iter_rules() if r.endpoint == endpoint)
-    url = _url(csrf_world, rule)
+    url = url_of(csrf_world, rule)
     for role in sorted(allowed):
         client = _signed_in_with_token_form(csrf_world, role)
         before = _business_rows(csrf_world)

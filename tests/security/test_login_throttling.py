@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from core.db import utcnow
 from core.login_throttle import MAX_FAILURES_PER_ACCOUNT, LoginAttempt
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _fail_many(client, email, count):
@@ -58,10 +58,12 @@ def test_a_successful_sign_in_resets_the_counter(app, seeded, db_session):
 
 
 @pytest.fixture
-def limited_app(database_url, seeded):
+def limited_app(app, database_url, seeded):
     """The app with the per-address limits switched on (the test config turns them off).
-    Made after the test app: the limiter is one object, and each app's init sets it up."""
-    from tests.conftest import TEST_SECRET_KEY
+    Made after the test app: the limiter is one object, and each app's init sets it up; the
+    test app's init switches it off again afterwards. A second app on the database, so the
+    tests that use it are marked commits."""
+    from tests.helpers import TEST_SECRET_KEY
     from webapp import create_app
     from webapp.extensions import db, limiter
 
@@ -76,10 +78,12 @@ def limited_app(database_url, seeded):
     limiter.reset()
     yield limited
     limiter.reset()
+    limiter.init_app(app)
     with limited.app_context():
         db.engine.dispose()
 
 
+@pytest.mark.commits
 @pytest.mark.parametrize(
     ("path", "refused_before_the_limit"),
     [("/login", 401), ("/invitations/no-such-invitation", 404)],
@@ -94,6 +98,7 @@ def test_per_address_request_limit_answers_429(limited_app, path, refused_before
     assert statuses[30] == 429
 
 
+@pytest.mark.commits
 @pytest.mark.parametrize(
     ("method", "path", "spared"),
     [
@@ -128,7 +133,7 @@ def test_every_view_limit_goes_through_rate_limited():
 def _app_behind(hops: int):
     from flask import request
 
-    from tests.conftest import TEST_SECRET_KEY
+    from tests.helpers import TEST_SECRET_KEY
     from webapp import create_app
 
     app = create_app(

@@ -2,7 +2,7 @@
 
 from unittest import mock
 
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _session_cookie(client):

@@ -10,7 +10,7 @@ from competencies.interchange import parse_file
 from competencies.interchange.case import dump_case, export_case
 from competencies.interchange.case_reader import parse_case
 from competencies.interchange.csv_reader import parse_csv
-from tests.conftest import shared_fixture
+from tests.helpers import shared_fixture
 from tests.interchange_files import STAMP, bad_files, default_case, default_spec, moodle_csv
 
 

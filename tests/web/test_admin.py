@@ -1,5 +1,7 @@
 """Administrators manage people."""
 
+import pytest
+
 from core.users import get_user_by_email
 
 
@@ -23,6 +25,7 @@ def test_admin_creates_a_user_who_can_sign_in(admin_client, app, db_session):
     assert ok.status_code == 302
 
 
+@pytest.mark.both_databases
 def test_duplicate_email_is_explained_and_nothing_is_written(admin_client, db_session):
     response = admin_client.post(
         "/admin/users",

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # scikit-learn (with scipy and joblib) costs about a second to import and WeasyPrint a few
 # tenths; only training, loading or scoring a model and rendering a PDF need them.

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_login_page_renders_with_labelled_fields(client, seeded):
@@ -24,6 +24,7 @@ def test_demo_candidate_signs_in_and_sees_their_home_page(client, seeded):
     assert "Hello, Alex Demo-Candidate" in home.get_data(as_text=True)
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("email", ["candidate@example.com", "nobody@example.com"])
 def test_wrong_password_and_unknown_email_get_the_same_clear_message(client, seeded, email):
     response = login(client, email, "not-the-password")
@@ -129,6 +130,7 @@ def test_errors_answer_json_to_api_clients(candidate_client):
     assert response.get_json()["error"] == "Page not found"
 
 
+@pytest.mark.fresh_app
 def test_unexpected_errors_get_a_500_page_without_details(app, client_for):
     @app.route("/boom-for-test")
     def boom():

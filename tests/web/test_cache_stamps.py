@@ -23,7 +23,6 @@ from competencies.models import Competency, RoleProfile
 from competencies.services import current_framework
 from core.users import User, get_user_by_email
 from evaluations.models import EvaluationProject
-from tests.conftest import ROLE_EMAILS
 from tests.factories import (
     approved_plan,
     make_plan,
@@ -34,6 +33,7 @@ from tests.factories import (
     make_user,
     target,
 )
+from tests.helpers import ROLE_EMAILS
 
 PAGES = {
     "profile": ("candidate", "/profile/"),

@@ -2,11 +2,13 @@
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from core.users import User, get_user_by_email
 
 
+@pytest.mark.both_databases
 def test_seed_is_idempotent(runner, db_session):
     first = runner.invoke(args=["seed"])
     second = runner.invoke(args=["seed"])

@@ -12,7 +12,7 @@ from core.audit import AuditEvent
 from core.errors import ValidationError
 from core.login_throttle import LoginAttempt
 from core.users import User, get_user_by_email
-from tests.conftest import ROLE_EMAILS, ROOT
+from tests.helpers import ROLE_EMAILS, ROOT
 
 CANDIDATE = ROLE_EMAILS["candidate"]
 

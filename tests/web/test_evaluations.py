@@ -14,7 +14,6 @@ from core.audit import AuditEvent
 from core.invitations import Invitation
 from core.users import get_user_by_email
 from evaluations.models import EvaluationProject
-from tests.conftest import login
 from tests.factories import (
     competencies_by_code,
     make_project,
@@ -22,6 +21,7 @@ from tests.factories import (
     make_self_round,
     make_user,
 )
+from tests.helpers import counting, login
 
 PASSWORD = "proficio-demo"
 
@@ -146,6 +146,7 @@ def test_bad_project_input_is_refused_with_a_message_and_nothing_saved(
     assert db_session.scalar(sa.select(sa.func.count(EvaluationProject.id))) == 0
 
 
+@pytest.mark.both_databases
 def test_the_owner_edits_and_a_stale_edit_is_a_conflict(manager_client, db_session, project):
     page = manager_client.get(f"/evaluations/{project.id}/edit").get_data(as_text=True)
     assert 'value="Linux, VMware"' in page
@@ -161,6 +162,7 @@ def test_the_owner_edits_and_a_stale_edit_is_a_conflict(manager_client, db_sessi
 # ---------------------------------------------------------------- people and invitations
 
 
+@pytest.mark.both_databases
 def test_add_an_existing_candidate_and_refuse_unknown_emails(manager_client, db_session, project):
     url = f"/evaluations/{project.id}/candidates"
     unknown = manager_client.post(url, data={"email": "nobody@example.com"})
@@ -446,6 +448,7 @@ def test_an_evaluators_level_posted_by_someone_else_changes_nothing(
     )
 
 
+@pytest.mark.both_databases
 def test_a_stale_sheet_save_is_a_409_and_keeps_what_was_typed(manager_client, db_session, project):
     alex = _user(db_session, "candidate@example.com")
     base = f"/evaluations/{project.id}/candidates/{alex.id}/sheet"
@@ -567,6 +570,7 @@ def test_the_comparison_ranks_flags_and_explains(manager_client, rated_project):
     )
 
 
+@pytest.mark.both_databases
 def test_a_warm_comparison_reads_only_its_stamp_and_still_sees_a_new_sheet(
     manager_client, client_for, db_session, app_engine, rated_project
 ):
@@ -622,20 +626,13 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(manager_client, db_se
 
 
 def _queries(app_engine, client, url):
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(app_engine, "before_cursor_execute", listener)
-    try:
+    with counting(app_engine) as statements:
         response = client.get(url)
-    finally:
-        sa.event.remove(app_engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(statements)
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("page", ["", "/comparison", "/comparison.csv", "/candidates/{c}/results"])
 def test_project_pages_take_the_same_number_of_queries_for_2_and_20_candidates(
     manager_client, db_session, app_engine, seeded, page

@@ -6,8 +6,8 @@ import re
 import sqlalchemy as sa
 
 from core.users import User, get_user_by_email
-from tests.conftest import ROLE_EMAILS, TEST_PASSWORD
 from tests.factories import make_self_round
+from tests.helpers import ROLE_EMAILS, TEST_PASSWORD
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

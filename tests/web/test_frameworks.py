@@ -1,5 +1,6 @@
 """Reading the framework and role profiles in the browser."""
 
+import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
@@ -21,6 +22,7 @@ def test_competency_page_shows_descriptors_for_each_level(hr_client, db_session)
     assert "IT Project Manager" in html
 
 
+@pytest.mark.both_databases
 def test_role_page_lists_must_competencies_first(candidate_client, db_session):
     profile = db_session.scalar(sa.select(RoleProfile).where(RoleProfile.code == "ITPM"))
     html = candidate_client.get(f"/framework/roles/{profile.id}").get_data(as_text=True)

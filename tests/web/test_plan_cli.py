@@ -51,6 +51,7 @@ def test_export_explains_a_missing_person_or_plan(runner, people, tmp_path):
     assert result.exit_code != 0 and "has no development plan yet" in result.output
 
 
+@pytest.mark.commits
 @pytest.mark.slow
 def test_export_all_renders_every_person_with_a_process_pool(runner, db_session, people, tmp_path):
     alex, sam, hr = people

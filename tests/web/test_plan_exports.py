@@ -15,8 +15,8 @@ from core.db import utcnow
 from core.engine import configure_engine
 from core.users import get_user_by_email
 from plans.models import ExportJob
-from tests.conftest import TEST_PASSWORD
 from tests.factories import FakeAutogroup, make_plan, make_user, target
+from tests.helpers import TEST_PASSWORD
 
 KEY = "double-click-key-0123456789"
 
@@ -55,6 +55,7 @@ def test_the_export_page_lists_plans_with_a_fresh_key(client_for, plans):
     assert "Export Person 0" in html
 
 
+@pytest.mark.commits
 @pytest.mark.slow
 def test_an_export_runs_as_a_job_and_ends_in_a_zip_for_hr(client_for, db_session, plans):
     hr = client_for("hr")
@@ -80,6 +81,7 @@ def test_an_export_runs_as_a_job_and_ends_in_a_zip_for_hr(client_for, db_session
         assert client_for(who).get(f"/hr/plans/exports/{job.id}/download").status_code == 403
 
 
+@pytest.mark.commits
 def test_a_double_click_starts_one_job(client_for, db_session, plans, monkeypatch):
     monkeypatch.setattr("plans.render.render_plan_pdf", lambda document: b"%PDF-1.7 test")
     hr = client_for("hr")
@@ -88,6 +90,7 @@ def test_a_double_click_starts_one_job(client_for, db_session, plans, monkeypatc
     assert db_session.scalar(sa.select(sa.func.count(ExportJob.id))) == 1
 
 
+@pytest.mark.commits
 def test_a_failing_render_marks_the_job_failed_and_keeps_no_zip(
     app, client_for, db_session, plans, monkeypatch
 ):
@@ -111,6 +114,7 @@ def test_a_failing_render_marks_the_job_failed_and_keeps_no_zip(
     assert hr.get(f"/hr/plans/exports/{job.id}/status").get_json()["status"] == "failed"
 
 
+@pytest.mark.both_databases
 def test_a_stale_running_job_is_shown_as_failed(client_for, db_session, plans):
     hr_person = get_user_by_email(db_session, "hr@example.com")
     job = ExportJob(
@@ -162,6 +166,7 @@ def _run_slowly(database_url, job_id, directory):
     run_export_job(engine, job_id, directory, render=hanging)
 
 
+@pytest.mark.commits
 @pytest.mark.slow
 def test_a_killed_worker_leaves_no_zip_and_the_job_counts_as_failed(
     app, db_session, database_url, plans, tmp_path

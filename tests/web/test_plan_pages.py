@@ -143,6 +143,7 @@ def test_a_goal_is_added_and_edited_through_the_forms(candidate_client, db_sessi
     assert (goal.to_level, goal.status) == (4, "in_progress")
 
 
+@pytest.mark.both_databases
 def test_a_stale_form_gets_a_conflict_and_changes_nothing(candidate_client, db_session, alex_plan):
     stale = goal_form(alex_plan, version=str(alex_plan.lock_version - 1))
     response = candidate_client.post(f"/plans/{alex_plan.id}/goals/new", data=stale)

@@ -8,6 +8,7 @@ from assessments.target_roles import choose_target_role
 from competencies.models import RoleProfile
 from core.users import Role, get_user_by_email
 from tests.factories import make_project_assessment, make_self_round, make_user
+from tests.helpers import counting
 
 
 def _role(db_session, code):
@@ -144,20 +145,13 @@ def test_the_profile_without_rounds_invites_a_first_round(candidate_client):
 
 
 def _queries_for(app_engine, client, url):
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(app_engine, "before_cursor_execute", listener)
-    try:
+    with counting(app_engine) as statements:
         response = client.get(url)
-    finally:
-        sa.event.remove(app_engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(statements)
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("url", ["/profile/", "/assessments/"])
 def test_pages_issue_the_same_number_of_queries_with_one_or_many_rounds_and_people(
     candidate_client, db_session, app_engine, url
@@ -182,12 +176,13 @@ def test_pages_issue_the_same_number_of_queries_with_one_or_many_rounds_and_peop
     assert few == many, (few, many)
 
 
+@pytest.mark.both_databases
 def test_a_warm_profile_or_recommendations_page_is_two_queries(
     candidate_client, app_engine, db_session
 ):
     """A page served from the cache reads the signed-in user and the page's stamp, nothing
     more; a change is still seen on the next visit."""
-    from tests.web.test_training_queries import counting
+    from tests.helpers import counting
 
     for page in ("/profile/", "/training/recommendations"):
         assert candidate_client.get(page).status_code == 200

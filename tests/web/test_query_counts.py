@@ -3,6 +3,7 @@ most ten: the data comes from datagen.organisation (the benchmarks' generator, m
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from competencies.models import Framework, RoleProfile
@@ -17,9 +18,11 @@ from datagen.organisation import (
     generate_data,
 )
 from evaluations.models import ProjectMember
-from tests.conftest import TEST_PASSWORD, clear_tables, login
-from tests.web.test_training_queries import counting
+from tests.helpers import TEST_PASSWORD, clear_tables, counting, login
 from webapp.demo import seed_demo_people
+
+# Query counts can differ by database; 1,000 people take a while to make.
+pytestmark = [pytest.mark.both_databases, pytest.mark.slow]
 
 MAX_QUERIES = 10
 # A page whose cached parts must be built again (after a change to what it shows) reads the

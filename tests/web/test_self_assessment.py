@@ -205,6 +205,7 @@ def test_submitting_needs_the_confirmation_and_every_answer(candidate_client, db
     assert _open_round(db_session).is_draft
 
 
+@pytest.mark.both_databases
 def test_a_stale_save_is_a_409_that_keeps_the_answers_on_the_page(candidate_client, db_session):
     assessment = _start(candidate_client, db_session)
     first = _area_data(db_session, assessment, 1, level="1")
@@ -358,6 +359,7 @@ def test_typed_markup_is_escaped_everywhere_it_is_shown(candidate_client, db_ses
         assert "<script>alert(1)" not in html and "<img src=x" not in html
 
 
+@pytest.mark.both_databases
 def test_only_one_open_round_at_a_time(candidate_client, db_session):
     _start(candidate_client, db_session)
     again = candidate_client.post("/assessments/start", data={})

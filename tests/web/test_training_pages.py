@@ -138,6 +138,7 @@ def test_a_javascript_link_is_refused(hr_client, catalogue):
     assert "javascript:alert(1)" not in response.get_data(as_text=True).split("</form>")[-1]
 
 
+@pytest.mark.both_databases
 def test_a_stale_edit_gets_a_conflict_and_changes_nothing(hr_client, catalogue, db_session):
     training = catalogue[0]
     form = hr_client.get(f"/training/manage/{training.id}/edit").get_data(as_text=True)
@@ -181,6 +182,7 @@ def test_deactivated_training_is_hidden_from_candidates_but_not_from_hr(
 # ---------------------------------------------------------------- browsing
 
 
+@pytest.mark.both_databases
 def test_catalogue_filters_narrow_the_list(candidate_client, catalogue):
     html = candidate_client.get("/training/?language=de&max_cost=700").get_data(as_text=True)
     german_cheap = [t for t in catalogue if t.language == "de" and t.cost <= 700]
@@ -212,6 +214,7 @@ def test_odd_but_harmless_parameters_answer_200(candidate_client, catalogue, que
     assert candidate_client.get(f"/training/?{query}").status_code == 200
 
 
+@pytest.mark.both_databases
 def test_a_nul_character_in_a_search_gets_a_clear_400(candidate_client, catalogue):
     response = candidate_client.get("/training/?q=%00")
     assert response.status_code == 400

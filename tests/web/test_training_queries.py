@@ -1,27 +1,14 @@
 """The training pages run a fixed number of SQL queries, however much data there is."""
 
-from contextlib import contextmanager
-
 import pytest
-import sqlalchemy as sa
 
 from core.users import get_user_by_email
 from tests.factories import make_self_round, make_training
+from tests.helpers import counting
 from training.enrollments import change_enrollment_status, plan_training
 
-
-@contextmanager
-def counting(engine):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+# Query counts can differ by database.
+pytestmark = pytest.mark.both_databases
 
 
 def _add(db_session, person, n):

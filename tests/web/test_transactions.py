@@ -8,9 +8,11 @@ import sqlalchemy as sa
 
 from core.db import utcnow
 from core.users import User
-from tests.conftest import ROLE_EMAILS
+from tests.helpers import ROLE_EMAILS
 
 CANDIDATE = ROLE_EMAILS["candidate"]
+# Real transactions on each database, seen from the app's own engine, with test routes added.
+pytestmark = [pytest.mark.commits, pytest.mark.fresh_app, pytest.mark.both_databases]
 
 
 @pytest.fixture()

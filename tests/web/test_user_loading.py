@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from flask_login import current_user
 
 from core.users import User
-from tests.conftest import login
+from tests.helpers import login
 from webapp.auth import any_signed_in
 from webapp.extensions import db
 
 EMAIL = "candidate@example.com"
+# The probes are routes of the app's own, added before its first request.
+pytestmark = pytest.mark.fresh_app
 
 
 @pytest.fixture()
