@@ -15,6 +15,8 @@ from core.users import User, get_user_by_email
 from tests.helpers import ROLE_EMAILS, ROOT
 
 CANDIDATE = ROLE_EMAILS["candidate"]
+# Real commits and rollbacks are what these tests watch, on an app they add routes to.
+pytestmark = [pytest.mark.commits, pytest.mark.fresh_app]
 
 
 @pytest.fixture()

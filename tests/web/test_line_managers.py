@@ -20,8 +20,8 @@ def test_hr_sets_a_line_manager_and_the_person_sees_it(client_for, db_session):
     assert response.status_code == 303
     db_session.expire_all()
     assert _user(db_session, "candidate2@example.com").line_manager_id == morgan.id
-    profile = client_for("candidate2").get("/profile/").get_data(as_text=True)
-    assert "Morgan Demo-Manager" in profile and "is your line manager" in profile
+    page = client_for("candidate2").get("/plans/", follow_redirects=True).get_data(as_text=True)
+    assert "Line manager: <strong>Morgan Demo-Manager</strong>" in page
     team = client_for("manager").get("/team/").get_data(as_text=True)
     assert "Sam Demo-Candidate" in team
 

@@ -84,26 +84,10 @@ def _name(db_session) -> str:
     return db_session.scalar(sa.select(User.name).where(User.email == CANDIDATE))
 
 
-def test_postgresql_reads_run_outside_a_transaction(test_routes, client, seeded, database_url):
-    _postgresql_only(database_url)
-    assert client.get("/_test/status/read").get_data(as_text=True) == "IDLE"
-
-
 @pytest.mark.parametrize("how", ["lock", "write"])
 def test_postgresql_locks_and_writes_run_inside_one(test_routes, client, seeded, database_url, how):
     _postgresql_only(database_url)
     assert client.get(f"/_test/status/{how}").get_data(as_text=True) == "INTRANS"
-
-
-def test_a_connection_that_wrote_reads_outside_a_transaction_again(
-    test_routes, client, seeded, database_url
-):
-    _postgresql_only(database_url)
-    # More requests than the pool holds connections, so the ones that wrote come back.
-    for _ in range(8):
-        assert client.get("/_test/status/write").get_data(as_text=True) == "INTRANS"
-    for _ in range(8):
-        assert client.get("/_test/status/read").get_data(as_text=True) == "IDLE"
 
 
 @pytest.mark.parametrize("how", ["update", "flush", "pending"])
