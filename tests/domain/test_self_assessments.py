@@ -279,9 +279,9 @@ def test_a_role_outside_the_current_framework_is_refused(session, person):
 def test_rating_changes_and_submission_are_audited(session, person, codes):
     assessment = make_self_round(session, person)
     actions = session.scalars(
-        sa.select(AuditEvent.action).where(
-            AuditEvent.entity_type == "Assessment", AuditEvent.entity_id == str(assessment.id)
-        )
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.entity_type == "Assessment", AuditEvent.entity_id == str(assessment.id))
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["assessment.start", "assessment.ratings.save", "assessment.submit"]
     saved = session.scalar(
