@@ -159,12 +159,12 @@ def test_unexpected_errors_get_a_500_page_without_details(app, client_for):
     ],
 )
 def test_the_next_target_is_refused_unless_a_plain_same_site_path(target):
-    from webapp.views.auth import _safe_next
+    from webapp.views.auth import safe_next
 
-    assert _safe_next(target) is None
+    assert safe_next(target) is None
 
 
 def test_a_plain_path_with_a_query_is_followed():
-    from webapp.views.auth import _safe_next
+    from webapp.views.auth import safe_next
 
-    assert _safe_next("/training/?q=agile%20coach&page=2") == "/training/?q=agile%20coach&page=2"
+    assert safe_next("/training/?q=agile%20coach&page=2") == "/training/?q=agile%20coach&page=2"

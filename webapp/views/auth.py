@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 LOGIN_FAILED = "The email or password is not right. Check both and try again."
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only same-site absolute paths are followed after login (no open redirects).
 
     Refused here, without relying on how the redirect encodes them later: other schemes and
@@ -62,7 +62,7 @@ def login():
         user = authenticate(db.session, email, form.password.data)
         if user is not None:
             clear_failed_logins(db.session, email)
-            next_url = _safe_next(request.args.get("next"))
+            next_url = safe_next(request.args.get("next"))
             # A fresh session at login: nothing planted before it survives (session fixation).
             session.clear()
             login_user(user, remember=form.remember.data)

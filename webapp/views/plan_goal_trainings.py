@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.forms.plans import ActionForm, AddToPlanForm, LinkTrainingForm
 from webapp.plan_helpers import recommendation_reason, recommendations_for
 from webapp.transactions import refusal_of
-from webapp.views.auth import _safe_next
+from webapp.views.auth import safe_next
 from webapp.views.plan_goals import RECOMMENDED_PER_GOAL, bp, goal_of
 from webapp.views.plans import load_editable_plan, load_visible_plan, plan_page
 
@@ -139,7 +139,7 @@ def unlink(plan_id: int, goal_id: int, link_id: int):
 def add_to_plan():
     """ "Add to my plan": link a training to a goal of the signed-in person's draft plan."""
     form = AddToPlanForm()
-    back = _safe_next(form.next.data) or url_for("training.recommendations")
+    back = safe_next(form.next.data) or url_for("training.recommendations")
     raw = form.training_id.data or ""
     if not form.validate_on_submit() or not raw.isdecimal() or len(raw) > 9:
         flash("Choose a training to add.", "danger")

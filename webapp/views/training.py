@@ -48,7 +48,7 @@ from webapp.plan_helpers import draft_goals
 from webapp.recommending import recommendation_stamp
 from webapp.recommending import state as recommender_state
 from webapp.transactions import refusal_of
-from webapp.views.auth import _safe_next
+from webapp.views.auth import safe_next
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 PAGE_SIZE = 20
@@ -213,7 +213,7 @@ def plan(training_id: int):
         flash(error.message, "info")
     else:
         flash(f"“{training.title}” is planned. You find it under My trainings.", "success")
-    return redirect(_safe_next(form.next.data) or url_for("training.mine"), 303)
+    return redirect(safe_next(form.next.data) or url_for("training.mine"), 303)
 
 
 @bp.route("/mine")
