@@ -121,15 +121,8 @@ def invite_user(
             "The account could not be created.",
             problems=[f"A user with the email {email.strip().lower()} already exists."],
         )
-    # Nobody ever learns this password: the account stays locked until the link sets one.
-    user = create_user(
-        session,
-        email=email,
-        name=name,
-        role=role,
-        password=secrets.token_urlsafe(32),
-        actor=actor,
-    )
+    # No password at all: the account stays locked until the link sets one.
+    user = create_user(session, email=email, name=name, role=role, password=None, actor=actor)
     user.is_active = False
     session.flush()
     _, token = issue_invitation(session, user, actor)

@@ -121,6 +121,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Matches no password: ``password_matches`` cannot parse it as a hash.
+UNUSABLE_PASSWORD = "!"
+
+
 def check_password_rules(password: str) -> None:
     """Raise ValidationError unless the password is long enough and not trivially weak."""
     problems = []
@@ -165,10 +169,14 @@ def create_user(
     email: str,
     name: str,
     role: Role | str,
-    password: str,
+    password: str | None,
     actor: User | None = None,
 ) -> User:
-    """Create a user after checking the email is free and the password follows the rules."""
+    """Create a user after checking the email is free and the password follows the rules.
+
+    ``password=None`` makes an account nobody can sign in to until a password is set (an
+    invitation): no hash is computed, so creating one takes no longer than looking one up.
+    """
     email = normalise_email(email)
     name = name.strip()
     problems = []
@@ -185,7 +193,10 @@ def create_user(
     if problems:
         raise ValidationError("The user could not be created.", problems=problems)
     user = User(email=email, name=name, role=str(role))
-    user.set_password(password)
+    if password is None:
+        user.password_hash = UNUSABLE_PASSWORD
+    else:
+        user.set_password(password)
     session.add(user)
     session.flush()
     record_event(

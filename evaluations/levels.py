@@ -13,7 +13,11 @@ from sqlalchemy.orm import Session
 from assessments.levels import newest_per_partition
 from assessments.models import Assessment, AssessmentKind, AssessmentStatus, Rating
 from competencies.models import Competency
-from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
+from evaluations.models import (
+    EvaluationProject,
+    ProjectMember,
+    is_accepted_candidate,
+)
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def released_evaluations(
         .join(EvaluationProject, EvaluationProject.id == ProjectMember.project_id)
         .where(
             ProjectMember.user_id.in_(person_ids),
-            ProjectMember.role == ProjectRole.CANDIDATE.value,
+            is_accepted_candidate(),
             EvaluationProject.is_results_released.is_(True),
         )
         .order_by(EvaluationProject.released_at, EvaluationProject.id)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competencies.models import RoleProfile
 from core.db import Base, UTCDateTime, utcnow
-from core.users import User
+from core.users import NAME_MAX_LENGTH, User
 
 if TYPE_CHECKING:
     from assessments.models import Assessment
@@ -47,6 +47,22 @@ class ProjectRole(enum.StrEnum):
 
 # Roles stored on member rows; the owner is the project's ``owner_id`` instead.
 MEMBER_ROLES = (ProjectRole.CO_EVALUATOR, ProjectRole.CANDIDATE)
+
+
+class MembershipStatus(enum.StrEnum):
+    """A candidate's answer to the owner's request to join the project.
+
+    Only an accepted membership counts: until then evaluators see the name the owner typed
+    and "invited", nothing else. Co-evaluators are members from the start.
+    """
+
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return {"invited": "Invited", "accepted": "Accepted", "declined": "Declined"}[self.value]
 
 
 class EvaluationProject(Base):
@@ -116,13 +132,18 @@ class EvaluationProject(Base):
         return None if self.budget_cents is None else self.budget_cents / 100
 
     def role_of(self, user_id: int) -> ProjectRole | None:
-        """The person's role in this project, or None (load ``members`` first)."""
+        """The person's role in this project, or None: a candidate who has not accepted the
+        request is not part of it yet (load ``members`` first)."""
         if user_id == self.owner_id:
             return ProjectRole.OWNER
-        for member in self.members:
-            if member.user_id == user_id:
-                return ProjectRole(member.role)
-        return None
+        member = self.membership_of(user_id)
+        if member is None or not member.is_accepted:
+            return None
+        return ProjectRole(member.role)
+
+    def membership_of(self, user_id: int) -> ProjectMember | None:
+        """The member row of this person, whatever its status."""
+        return next((m for m in self.members if m.user_id == user_id), None)
 
     def is_evaluator(self, user_id: int) -> bool:
         """True for the owner and every co-evaluator."""
@@ -142,9 +163,18 @@ class EvaluationProject(Base):
 
     @property
     def candidates(self) -> list[User]:
+        """The candidates who accepted, by name: the only ones rated, compared and shown."""
         return sorted(
-            (m.user for m in self.members if m.role == ProjectRole.CANDIDATE),
+            (m.user for m in self.members if m.role == ProjectRole.CANDIDATE and m.is_accepted),
             key=lambda u: (u.name.lower(), u.id),
+        )
+
+    @property
+    def open_requests(self) -> list[ProjectMember]:
+        """Candidates asked to join who have not accepted (invited or declined), by name."""
+        return sorted(
+            (m for m in self.members if m.role == ProjectRole.CANDIDATE and not m.is_accepted),
+            key=lambda m: (m.shown_name.lower(), m.id),
         )
 
     def __repr__(self) -> str:
@@ -164,6 +194,15 @@ class ProjectMember(Base):
     role: Mapped[str] = mapped_column(sa.String(20))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(
+        sa.String(10), default=MembershipStatus.ACCEPTED.value, server_default="accepted"
+    )
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The person's choice: evaluators see their latest self-assessed levels in the comparison.
+    shares_self_assessment: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The name the owner typed, shown while the request is open: showing the account's own
+    # name instead would tell the owner that an account with that address exists.
+    invited_name: Mapped[str | None] = mapped_column(sa.String(NAME_MAX_LENGTH))
 
     project: Mapped[EvaluationProject] = relationship(back_populates="members")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -171,4 +210,32 @@ class ProjectMember(Base):
     __table_args__ = (
         sa.UniqueConstraint("project_id", "user_id", name="uq_evaluation_project_members_person"),
         sa.CheckConstraint("role IN ('co_evaluator', 'candidate')", name="role_is_known"),
+        sa.CheckConstraint("status IN ('invited', 'accepted', 'declined')", name="status_is_known"),
+        sa.CheckConstraint(
+            "role = 'candidate' OR status = 'accepted'", name="only_candidates_are_invited"
+        ),
+    )
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == MembershipStatus.ACCEPTED
+
+    @property
+    def status_enum(self) -> MembershipStatus:
+        return MembershipStatus(self.status)
+
+    @property
+    def shown_name(self) -> str:
+        """What evaluators may call this person: the typed name until they accept."""
+        if self.is_accepted or not self.invited_name:
+            return self.user.name
+        return self.invited_name
+
+
+def is_accepted_candidate() -> sa.ColumnElement[bool]:
+    """SQL for "this member row is a candidate who accepted": the only candidates rated,
+    compared, released to and counted anywhere."""
+    return sa.and_(
+        ProjectMember.role == ProjectRole.CANDIDATE.value,
+        ProjectMember.status == MembershipStatus.ACCEPTED.value,
     )

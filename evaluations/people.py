@@ -1,7 +1,9 @@
-"""The people of an evaluation project: candidates (existing accounts or invited ones) and
-co-evaluators. Only the owner changes them; every change is audited."""
+"""The people of an evaluation project: candidates, who join by accepting the owner's request,
+and co-evaluators. Only the owner changes them; every change is audited."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -11,21 +13,55 @@ from assessments.models import Assessment
 from core.audit import record_event
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.invitations import invite_user, issue_invitation
-from core.users import Role, User, get_user_by_email, normalise_email
-from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
+from core.users import (
+    EMAIL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    Role,
+    User,
+    get_user_by_email,
+    normalise_email,
+)
+from evaluations.models import EvaluationProject, MembershipStatus, ProjectMember, ProjectRole
 from evaluations.project_access import require_open, require_owner
 
 
+@dataclass(frozen=True)
+class JoinRequest:
+    """What asking a person to join produced: the member row, whom to tell (None when the
+    address cannot be asked: not a candidate, or blocked) and, for an account never
+    activated, the one-time link that activates it."""
+
+    member: ProjectMember
+    recipient: User | None
+    invitation_token: str | None
+
+
 def _add_member(
-    session: Session, project: EvaluationProject, actor: User, user: User, role: ProjectRole
+    session: Session,
+    project: EvaluationProject,
+    actor: User,
+    user: User,
+    role: ProjectRole,
+    *,
+    invited_name: str | None = None,
 ) -> ProjectMember:
-    current = project.role_of(user.id)
-    if current is not None:
+    current = project.membership_of(user.id)
+    if current is not None or user.id == project.owner_id:
+        shown = project.owner.name if current is None else current.shown_name
+        label = "owner" if current is None else _member_label(current)
         raise ValidationError(
-            f"{user.name} is already in this project as {current.label.lower()}.",
-            problems=["A person has one role per project."],
+            "Nobody was added: a person has one place per project.",
+            problems=[f"{shown} is already in this project ({label})."],
         )
-    member = ProjectMember(project=project, user_id=user.id, role=role.value, added_by_id=actor.id)
+    status = MembershipStatus.INVITED if invited_name is not None else MembershipStatus.ACCEPTED
+    member = ProjectMember(
+        project=project,
+        user_id=user.id,
+        role=role.value,
+        added_by_id=actor.id,
+        status=status.value,
+        invited_name=invited_name,
+    )
     member.user = user
     session.add(member)
     try:
@@ -33,72 +69,91 @@ def _add_member(
             session.flush()
     except IntegrityError as error:
         raise ConflictError(
-            f"{user.name} was added to this project at the same moment. Reload the page."
+            "This person was added to this project at the same moment. Reload the page."
         ) from error
     record_event(
         session,
         actor=actor,
         action=f"evaluation.{role.value}.add",
         entity=project,
-        after={"user_id": user.id, "email": user.email, "role": role.value},
+        after={"user_id": user.id, "email": user.email, "role": role.value, "status": status},
     )
     return member
 
 
-def add_candidate(session: Session, project: EvaluationProject, actor: User, email: str) -> User:
-    """Add an existing candidate account by email (owner only)."""
-    require_owner(actor, project)
-    require_open(project)
-    user = get_user_by_email(session, email or "")
-    if user is None:
-        raise ValidationError(
-            "No candidate was added.",
-            problems=[
-                f"No account uses {normalise_email(email or '')}. Check the spelling, or invite "
-                "the person as a new candidate below."
-            ],
-        )
-    if not user.has_role(Role.CANDIDATE):
-        raise ValidationError(
-            "No candidate was added.",
-            problems=[f"{user.email} is not a candidate account; only candidates are evaluated."],
-        )
-    _add_member(session, project, actor, user, ProjectRole.CANDIDATE)
-    return user
+def _member_label(member: ProjectMember) -> str:
+    if member.role == ProjectRole.CO_EVALUATOR:
+        return "co-evaluator"
+    return f"candidate, {member.status_enum.label.lower()}"
 
 
-def invite_candidate(
+def can_be_asked(user: User) -> bool:
+    """Whether a request to join as candidate reaches this account at all."""
+    return user.has_role(Role.CANDIDATE) and user.blocked_at is None
+
+
+def _check_request_input(email: str, name: str) -> tuple[str, str]:
+    email, name = normalise_email(email or ""), (name or "").strip()
+    problems = []
+    if not email or "@" not in email or len(email) > EMAIL_MAX_LENGTH:
+        problems.append("Enter a valid email address.")
+    if not name or len(name) > NAME_MAX_LENGTH:
+        problems.append(f"Enter the person's name (1 to {NAME_MAX_LENGTH} characters).")
+    if problems:
+        raise ValidationError("Nobody was asked to join.", problems=problems)
+    return email, name
+
+
+def ask_candidate(
     session: Session, project: EvaluationProject, actor: User, *, email: str, name: str
-) -> tuple[User, str]:
-    """Create a new candidate account, add it to the project and return its one-time link token.
+) -> JoinRequest:
+    """Ask the person with this address to join as a candidate (owner only).
 
-    The account stays locked until the person opens the link and chooses a password.
+    The answer is the same whether or not an account exists: without one, an account is
+    created that its owner activates through the link in the request; with one, the request
+    waits for them in Proficio. Either way the project shows ``name`` and "invited" until
+    the person accepts, and nothing of them is visible to the evaluators before that.
     """
     require_owner(actor, project)
     require_open(project)
-    if get_user_by_email(session, email or "") is not None:
-        raise ValidationError(
-            "No invitation was created.",
-            problems=[
-                f"{normalise_email(email)} already has an account: add it as an existing "
-                "candidate instead."
-            ],
-        )
-    user, token = invite_user(session, email=email, name=name, role=Role.CANDIDATE, actor=actor)
-    _add_member(session, project, actor, user, ProjectRole.CANDIDATE)
-    return user, token
+    email, name = _check_request_input(email, name)
+    user = get_user_by_email(session, email)
+    token = None
+    if user is None:
+        user, token = invite_user(session, email=email, name=name, role=Role.CANDIDATE, actor=actor)
+    elif can_be_asked(user) and user.last_login_at is None and not user.is_active:
+        _, token = issue_invitation(session, user, actor)
+    member = _add_member(session, project, actor, user, ProjectRole.CANDIDATE, invited_name=name)
+    return JoinRequest(member, user if can_be_asked(user) else None, token)
 
 
-def renew_invitation(
+def ask_again(
     session: Session, project: EvaluationProject, actor: User, user_id: int
-) -> tuple[User, str]:
-    """A fresh link for a candidate of the project who has not activated the account yet."""
+) -> JoinRequest:
+    """Repeat an open request (owner only): a fresh link for an account never activated,
+    which revokes the old one; the same answer whatever the account is."""
     require_owner(actor, project)
-    if project.role_of(user_id) is not ProjectRole.CANDIDATE:
-        raise NotFoundError("This person is not a candidate of the project.")
-    user = next(m.user for m in project.members if m.user_id == user_id)
-    _, token = issue_invitation(session, user, actor)
-    return user, token
+    require_open(project)
+    member = project.membership_of(user_id)
+    if member is None or member.role != ProjectRole.CANDIDATE or member.is_accepted:
+        raise NotFoundError("Nobody with an open request has this id in the project.")
+    if member.status == MembershipStatus.DECLINED:
+        raise ConflictError(
+            f"{member.shown_name} declined the request. Remove them from the list first if "
+            "you want to ask again."
+        )
+    user = member.user
+    token = None
+    if can_be_asked(user) and user.last_login_at is None and not user.is_active:
+        _, token = issue_invitation(session, user, actor)
+    record_event(
+        session,
+        actor=actor,
+        action="evaluation.candidate.ask_again",
+        entity=project,
+        after={"user_id": user.id, "email": user.email},
+    )
+    return JoinRequest(member, user if can_be_asked(user) else None, token)
 
 
 def add_co_evaluator(session: Session, project: EvaluationProject, actor: User, email: str) -> User:
@@ -140,7 +195,7 @@ def remove_member(session: Session, project: EvaluationProject, actor: User, use
     )
     if any(s.is_submitted for s in sheets):
         raise ConflictError(
-            f"{member.user.name} cannot leave the project: submitted ratings involve them and "
+            f"{member.shown_name} cannot leave the project: submitted ratings involve them and "
             "stay part of the record. Archive the project when it is over."
         )
     for sheet in sheets:

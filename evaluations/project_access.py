@@ -93,15 +93,24 @@ class ProjectPerson(NamedTuple):
     role: str
     name: str
     email: str
+    # A candidate's choice to show their latest self-assessment beside the ratings.
+    shares_self_assessment: bool
 
 
 # Built once: the comparison and results pages run these on every request, and building a
 # statement with its loader options costs more than running it.
 _PROJECT_ID = sa.bindparam("project_id", type_=sa.Integer)
 _PROJECT_PEOPLE = (
-    sa.select(ProjectMember.user_id, ProjectMember.role, User.name, User.email)
+    sa.select(
+        ProjectMember.user_id,
+        ProjectMember.role,
+        User.name,
+        User.email,
+        ProjectMember.shares_self_assessment,
+    )
     .join(User, User.id == ProjectMember.user_id)
-    .where(ProjectMember.project_id == _PROJECT_ID)
+    # Candidates who have not accepted are not part of the results, nor of their key.
+    .where(ProjectMember.project_id == _PROJECT_ID, ProjectMember.status == "accepted")
     .order_by(ProjectMember.user_id, ProjectMember.role)
 )
 # The owner only: the role profile and its framework are needed only when the results are
@@ -114,7 +123,8 @@ _PROJECT_HEADER = (
 
 
 def project_people(session: Session, project_id: int) -> tuple[ProjectPerson, ...]:
-    """The project's co-evaluators and candidates as plain rows, by user id (one query)."""
+    """The project's co-evaluators and accepted candidates as plain rows, by user id (one
+    query)."""
     rows = session.execute(_PROJECT_PEOPLE, {"project_id": project_id})
     return tuple(ProjectPerson(*row) for row in rows)
 

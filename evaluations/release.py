@@ -10,7 +10,12 @@ from core.audit import record_event
 from core.db import utcnow
 from core.errors import NotFoundError, ValidationError
 from core.users import User
-from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
+from evaluations.models import (
+    EvaluationProject,
+    ProjectMember,
+    ProjectRole,
+    is_accepted_candidate,
+)
 from evaluations.project_access import project_query, require_open, require_owner
 
 
@@ -56,10 +61,7 @@ def candidate_projects(session: Session, candidate: User) -> list[EvaluationProj
         session.scalars(
             sa.select(EvaluationProject)
             .join(ProjectMember, ProjectMember.project_id == EvaluationProject.id)
-            .where(
-                ProjectMember.user_id == candidate.id,
-                ProjectMember.role == ProjectRole.CANDIDATE.value,
-            )
+            .where(ProjectMember.user_id == candidate.id, is_accepted_candidate())
             .options(selectinload(EvaluationProject.role_profile))
             .order_by(EvaluationProject.start_on.desc(), EvaluationProject.id.desc())
         )

@@ -87,6 +87,8 @@ class CandidateResult:
     within_one: agreement.PairAgreement
     coefficient: agreement.Statistic
     has_self_view: bool
+    # The candidate's choice: False keeps their self-assessment out of these results.
+    shares_self_assessment: bool = True
 
     @property
     def is_rated(self) -> bool:
@@ -155,6 +157,7 @@ def _candidate_result(
     ratings: dict[int, dict[str, int | None]],
     self_levels: dict[str, int],
     names: dict[int, str],
+    shares_self_assessment: bool = True,
 ) -> CandidateResult:
     by_uuid = {a.uuid: a for a in axes}
     evaluated_by_code: dict[str, int] = {}
@@ -196,6 +199,7 @@ def _candidate_result(
         within_one=agreement.share_within(ratings),
         coefficient=agreement.chance_corrected(ratings),
         has_self_view=bool(self_by_code),
+        shares_self_assessment=shares_self_assessment,
     )
 
 
@@ -207,7 +211,9 @@ def build_project_results(
     rows = project_rating_rows(session, project.id)
     candidates = project.candidates
     ids = [c.id for c in candidates]
-    own_levels = latest_self_level_map(session, ids) if ids else {}
+    # Only the candidates who chose to share it have their self-assessment shown.
+    sharing = [c.id for c in candidates if project.membership_of(c.id).shares_self_assessment]
+    own_levels = latest_self_level_map(session, sharing) if sharing else {}
     names = {u.id: u.name for u in project.evaluators}
 
     per_candidate: dict[int, dict[int, dict[str, int | None]]] = {cid: {} for cid in ids}
@@ -216,8 +222,11 @@ def build_project_results(
             per_candidate[subject_id].setdefault(assessor_id, {})[uuid] = level
     results = []
     for candidate in candidates:
-        own = own_levels[candidate.id]
-        results.append(_candidate_result(candidate, axes, per_candidate[candidate.id], own, names))
+        own = own_levels.get(candidate.id, {})
+        shares = candidate.id in sharing
+        results.append(
+            _candidate_result(candidate, axes, per_candidate[candidate.id], own, names, shares)
+        )
 
     rated = [r for r in results if r.is_rated]
     ranking = scoring.rank_candidates(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from assessments.models import Assessment, AssessmentKind
 from assessments.stamps import assessment_stamp_parts
 from core.cache import LRUCache, Stamp, cached
-from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
+from evaluations.models import EvaluationProject, ProjectMember, is_accepted_candidate
 from evaluations.project_access import ProjectPerson, load_members
 from evaluations.results import ProjectResults, build_project_results
 
@@ -29,8 +29,7 @@ MAX_PROJECTS = 256
 def _stamp_parts() -> list[sa.Select]:
     project_id = sa.bindparam("project_id", type_=sa.Integer)
     candidates = sa.select(ProjectMember.user_id).where(
-        ProjectMember.project_id == project_id,
-        ProjectMember.role == ProjectRole.CANDIDATE.value,
+        ProjectMember.project_id == project_id, is_accepted_candidate()
     )
     return [
         # The project's rating sheets, and its candidates' self-assessment rounds.

@@ -117,9 +117,16 @@ def make_project(
     }
     values.update(overrides)
     project = create_project(session, owner, ProjectInput(**values))
+    # Candidates who accepted the request and share their self-assessment: the common case
+    # of the results pages (tests of the request itself go through evaluations.people).
     for person in candidates:
         project.members.append(
-            ProjectMember(user_id=person.id, role=ProjectRole.CANDIDATE.value, user=person)
+            ProjectMember(
+                user_id=person.id,
+                role=ProjectRole.CANDIDATE.value,
+                user=person,
+                shares_self_assessment=True,
+            )
         )
     for person in co_evaluators:
         project.members.append(
@@ -153,7 +160,12 @@ def make_project_assessment(
         project = make_project(session, assessor, candidates=[subject], released=True)
     if project.role_of(subject.id) is None:
         project.members.append(
-            ProjectMember(user_id=subject.id, role=ProjectRole.CANDIDATE.value, user=subject)
+            ProjectMember(
+                user_id=subject.id,
+                role=ProjectRole.CANDIDATE.value,
+                user=subject,
+                shares_self_assessment=True,
+            )
         )
     if project.role_of(assessor.id) is None:
         project.members.append(

@@ -101,6 +101,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # Where bulk-export ZIPs are written by the worker and read by the web servers (shared
         # storage when they run on several machines); unset means <instance folder>/exports.
         "PLAN_EXPORT_DIR": os.environ.get("PROFICIO_PLAN_EXPORT_DIR"),
+        # Mails without MAIL_URL are written here as .eml files (see core.mail).
+        "MAIL_OUTBOX_DIR": os.environ.get("PROFICIO_MAIL_OUTBOX_DIR"),
         # Tests run background jobs at once, inside the request that starts them.
         "HUEY_IMMEDIATE": False,
     }

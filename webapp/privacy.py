@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 import assessments.privacy
 import core.privacy
+import evaluations.privacy
 import plans.privacy
 import training.privacy
 from assessments.evidence_files import EvidenceStore
@@ -23,6 +24,7 @@ from core.audit import AuditEvent, record_event
 from core.db import utcnow
 from core.errors import ValidationError
 from core.login_throttle import LoginAttempt
+from core.mail import erase_outbox_mails
 from core.users import User
 from plans.jobs import expire_exports, forget_exports_of
 
@@ -36,6 +38,7 @@ def export_person_data(session: Session, person: User, actor: User) -> dict[str,
         "exported_at": utcnow().isoformat(),
         **core.privacy.export_person(session, person),
         **assessments.privacy.export_person(session, person),
+        **evaluations.privacy.export_person(session, person),
         **training.privacy.export_person(session, person),
         **plans.privacy.export_person(session, person),
     }
@@ -55,6 +58,7 @@ def erase_person_data(
     actor: User,
     evidence_root: Path | None,
     export_root: Path | None = None,
+    mail_outbox: Path | None = None,
 ) -> dict[str, int]:
     """Anonymise ``person`` everywhere while keeping levels and counts for statistics."""
     if person.id == actor.id:
@@ -63,7 +67,10 @@ def erase_person_data(
         raise ValidationError("This person has already been erased.")
     summary: dict[str, int] = {}
     summary.update(assessments.privacy.erase_person(session, person, evidence_root))
+    summary.update(evaluations.privacy.erase_person(session, person))
     summary.update(training.privacy.erase_person(session, person))
+    if mail_outbox is not None:
+        summary["outbox_mails_removed"] = erase_outbox_mails(mail_outbox, person.email)
     if export_root is not None:
         # Before the plans lose their text: the ZIPs are found through the person's plans.
         summary["export_zips_removed"] = forget_exports_of(session, person.id, export_root)

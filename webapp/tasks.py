@@ -1,4 +1,4 @@
-"""Background jobs through Huey: the bulk PDF export of development plans.
+"""Background jobs through Huey: the bulk PDF export of development plans, and mail delivery.
 
 One Huey instance for the app and its consumer: SQLite under instance/ by default
 (``PROFICIO_HUEY_DB`` moves it), Redis when ``REDIS_URL`` is set (several machines).
@@ -26,6 +26,7 @@ from huey.serializer import SignedSerializer
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.mail import OutgoingMail, deliver
 from core.process_priority import lower_priority, session_nicer
 from plans.export import EXPORT_NICENESS, atomic_zip, remove_stale_parts
 from plans.jobs import STALE_AFTER
@@ -172,3 +173,22 @@ def export_plans_job(job_id: int, task: Any = None) -> str:
     with app.app_context(), yielding:
         final = task is None or not task.retries
         return run_export_job(db.engine, job_id, export_dir(app), final_attempt=final)
+
+
+def enqueue_mail(app: Flask, mail: OutgoingMail) -> None:
+    """Queue ``mail``; with HUEY_IMMEDIATE (tests) it is delivered right here."""
+    huey.immediate = bool(app.config.get("HUEY_IMMEDIATE", False))
+    deliver_mail(mail.as_dict())
+
+
+@huey.task(retries=3, retry_delay=60)
+def deliver_mail(mail: dict[str, str]) -> str:
+    """The Huey task: deliver one mail; a failure is tried again three times, a minute apart."""
+    from webapp.mail import mail_settings
+
+    app = _app()
+    try:
+        return deliver(OutgoingMail(**mail), mail_settings(app))
+    except Exception:
+        log.exception("mail to %s not delivered (%s)", mail.get("to"), mail.get("subject"))
+        raise

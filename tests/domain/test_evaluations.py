@@ -17,7 +17,7 @@ from core.audit import AuditEvent
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from core.users import Role
 from evaluations.models import EvaluationProject, ProjectRole
-from evaluations.people import add_candidate, add_co_evaluator, invite_candidate, remove_member
+from evaluations.people import add_co_evaluator, ask_candidate, remove_member
 from evaluations.project_access import get_project_for, list_projects_for
 from evaluations.projects import (
     ProjectInput,
@@ -195,23 +195,6 @@ def test_changing_the_role_moves_draft_sheets_to_it(session, people, project):
 # ---------------------------------------------------------------- people
 
 
-def test_add_candidates_by_email_with_clear_refusals(session, people, project):
-    outsider = people["outsider"]
-    add_candidate(session, project, people["owner"], outsider.email.upper())
-    assert project.role_of(outsider.id) is ProjectRole.CANDIDATE
-    with pytest.raises(ValidationError) as error:
-        add_candidate(session, project, people["owner"], "nobody@example.test")
-    assert "No account uses nobody@example.test" in error.value.problems[0]
-    with pytest.raises(ValidationError) as error:
-        add_candidate(session, project, people["owner"], people["other"].email)
-    assert "is not a candidate account" in error.value.problems[0]
-    with pytest.raises(ValidationError) as error:
-        add_candidate(session, project, people["owner"], outsider.email)
-    assert "already in this project as candidate" in error.value.message
-    with pytest.raises(PermissionDeniedError):
-        add_candidate(session, project, people["co"], people["outsider"].email)
-
-
 def test_co_evaluators_must_be_active_managers_and_not_already_in(session, people, project):
     add_co_evaluator(session, project, people["owner"], people["other"].email)
     assert project.role_of(people["other"].id) is ProjectRole.CO_EVALUATOR
@@ -221,20 +204,6 @@ def test_co_evaluators_must_be_active_managers_and_not_already_in(session, peopl
         add_co_evaluator(session, project, people["owner"], people["ann"].email)  # a candidate
     with pytest.raises(ValidationError):
         add_co_evaluator(session, project, people["owner"], people["owner"].email)
-
-
-def test_inviting_a_new_candidate_creates_a_locked_account_in_the_project(session, people, project):
-    user, token = invite_candidate(
-        session, project, people["owner"], email="New.Person@Example.test", name="Nia New"
-    )
-    assert user.email == "new.person@example.test" and user.role == "candidate"
-    assert not user.is_active and len(token) >= 40
-    assert project.role_of(user.id) is ProjectRole.CANDIDATE
-    with pytest.raises(ValidationError) as error:
-        invite_candidate(
-            session, project, people["owner"], email=people["outsider"].email, name="X"
-        )
-    assert "already has an account" in error.value.problems[0]
 
 
 def test_removing_people_keeps_submitted_work_and_discards_drafts(session, people, project):
@@ -440,7 +409,7 @@ def test_an_archived_project_is_read_only_until_restored(session, people, projec
     with pytest.raises(ConflictError):
         start_sheet(session, project, people["co"], people["ben"].id)
     with pytest.raises(ConflictError):
-        add_candidate(session, project, people["owner"], people["outsider"].email)
+        ask_candidate(session, project, people["owner"], email=people["outsider"].email, name="Uma")
     assert list_projects_for(session, people["owner"]) == []
     assert list_projects_for(session, people["owner"], archived=True) == [project]
     set_archived(session, project, people["owner"], archived=False)

@@ -2,6 +2,7 @@
 comparison ranks the candidates and flags the disagreement; the candidate sees the results."""
 
 import re
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -28,6 +29,22 @@ def _rate(page, base: str, project_url: str, candidate: str, level: str, overrid
     page.get_by_label(re.compile("I have checked the levels")).check()
     page.get_by_role("button", name="Submit rating sheet").click()
     page.get_by_text(f"Your rating sheet for {candidate} is submitted.").wait_for()
+
+
+def _accept(browser, base: str, email: str, share: bool) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, base, email)
+        page.get_by_role("link", name="Answer").click()
+        assert page.get_by_text("Never your development plans").is_visible()
+        if share:
+            page.get_by_label("Show my latest self-assessment").check()
+            screenshot(page, "evaluation-request-to-join")
+        page.get_by_role("button", name=re.compile("^Accept")).click()
+        page.get_by_text("You joined Server-system migration case").wait_for()
+    finally:
+        context.close()
 
 
 def test_two_managers_rate_two_candidates_and_the_comparison_ranks_them(browser, live_server):
@@ -58,14 +75,19 @@ def test_two_managers_rate_two_candidates_and_the_comparison_ranks_them(browser,
         owner.get_by_text("is set up").wait_for()
         project_url = owner.url.split("#")[0]
 
-        for email in ("candidate@example.com", "candidate2@example.com"):
-            owner.get_by_label("Email of an existing candidate").fill(email)
-            owner.get_by_role("button", name="Add candidate").click()
-            owner.get_by_text("is now a candidate of this project").wait_for()
+        for name, email in (("Alex", "candidate@example.com"), ("Sam", "candidate2@example.com")):
+            owner.get_by_label("Full name").fill(name)
+            owner.get_by_label("Email", exact=True).fill(email)
+            owner.get_by_role("button", name="Send request").click()
+            owner.get_by_text(f"Request sent to {name}").wait_for()
+        assert owner.get_by_text("No candidates yet. 2 people have been asked").is_visible()
         owner.get_by_label("Email of a hiring manager").fill("manager2@example.com")
         owner.get_by_role("button", name="Add co-evaluator").click()
         owner.get_by_text("now co-evaluates this project").wait_for()
         screenshot(owner, "evaluation-project-people")
+        # Each candidate accepts in their own browser; Alex shares the self-assessment.
+        for email, share in (("candidate@example.com", True), ("candidate2@example.com", False)):
+            _accept(browser, base, email, share)
 
         # Both evaluators rate, each in their own browser context. They disagree by two
         # levels on Alex's organisational skills (a can competency).
@@ -121,7 +143,7 @@ def test_two_managers_rate_two_candidates_and_the_comparison_ranks_them(browser,
         candidate_context.close()
 
 
-def test_an_invited_candidate_activates_the_account_from_the_link(browser, live_server):
+def test_an_invited_candidate_activates_the_account_from_the_link(browser, live_server, tmp_path):
     base = live_server
     manager_context = browser.new_context(viewport={"width": 1280, "height": 900})
     manager = manager_context.new_page()
@@ -136,9 +158,13 @@ def test_an_invited_candidate_activates_the_account_from_the_link(browser, live_
         manager.get_by_text("is set up").wait_for()
         manager.get_by_label("Full name").fill("Nia Newcomer")
         manager.get_by_label("Email", exact=True).fill("nia@example.com")
-        manager.get_by_role("button", name="Create invitation").click()
-        link = manager.get_by_label("Invitation link").input_value()
-        screenshot(manager, "evaluation-invitation-link")
+        manager.get_by_role("button", name="Send request").click()
+        manager.get_by_text("Request sent to Nia Newcomer").wait_for()
+        screenshot(manager, "evaluation-request-sent")
+        (path,) = (tmp_path / "instance" / "mail").glob("*.eml")
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        link = re.search(r"http://\S+/invitations/\S+", text).group(0)
     finally:
         manager_context.close()
 
@@ -152,8 +178,12 @@ def test_an_invited_candidate_activates_the_account_from_the_link(browser, live_
         screenshot(visitor, "evaluation-invitation-accept")
         visitor.get_by_role("button", name="Activate my account").click()
         visitor.get_by_text("Your account is ready").wait_for()
-        visitor.goto(f"{base}/my-evaluations/")
-        assert visitor.get_by_text("Service-desk tool rollout").is_visible()
+        visitor.get_by_role("link", name="Answer").click()
+        assert visitor.get_by_role(
+            "heading", name=re.compile("Service-desk tool rollout")
+        ).is_visible()
+        visitor.get_by_role("button", name=re.compile("^Accept")).click()
+        visitor.get_by_text("You joined Service-desk tool rollout").wait_for()
         visitor.goto(link)
         assert visitor.get_by_text("Sign out first").is_visible()
     finally:

@@ -3,6 +3,7 @@
 skeleton."""
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from core.audit import AuditEvent
 from core.db import Base
 from core.users import get_user_by_email
+from tests.factories import make_project
 
 NAME, EMAIL = "Alex Demo-Candidate", "candidate@example.com"
 
@@ -41,9 +43,28 @@ def test_the_export_holds_every_version_of_the_persons_plan(demo, client_for):
     assert "Sam Demo-Candidate" not in json.dumps(data)
 
 
+def _files_mentioning(root: Path, needles) -> list[str]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and path.suffix not in {".sqlite3", ".joblib"}:
+            text = path.read_bytes().decode("utf-8", "replace").lower()
+            if any(n.lower() in text for n in needles):
+                found.append(str(path.relative_to(root)))
+    return found
+
+
 def test_after_erasure_no_table_names_the_person(demo, client_for, db_session):
     person = get_user_by_email(db_session, EMAIL)
     person_id = person.id
+    # A request to join mails the person: the outbox under instance/ then names them too.
+    project = make_project(db_session, get_user_by_email(db_session, "manager2@example.com"))
+    db_session.commit()
+    asked = client_for("manager2").post(
+        f"/evaluations/{project.id}/candidates", data={"email": EMAIL, "name": NAME}
+    )
+    assert asked.status_code == 303
+    instance = Path(demo.instance_path)
+    assert _files_mentioning(instance, [NAME, EMAIL])
     assert _mentions(db_session, [NAME, EMAIL])  # the demo does mention them
     response = client_for("admin").post(
         f"/admin/privacy/{person_id}/erase",
@@ -52,6 +73,7 @@ def test_after_erasure_no_table_names_the_person(demo, client_for, db_session):
     assert response.status_code == 303
     db_session.expire_all()
     assert _mentions(db_session, [NAME, EMAIL]) == []
+    assert _files_mentioning(instance, [NAME, EMAIL]) == []
     # The trail keeps its skeleton: the person's own events are still there, pseudonymous.
     own = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.actor_id == person_id)).all()
     assert own and {e.actor_email for e in own} == {f"erased-{person_id}@erased.invalid"}
@@ -89,7 +111,7 @@ PERSONAL = {
     "plan_goal_trainings": {"reason"},
     "level_observations": {"subject_key", "person_id"},  # keyed, kept as statistics
     "history_enrollments": {"subject_key"},
-    "evaluation_project_members": {"user_id", "added_by_id"},
+    "evaluation_project_members": {"user_id", "added_by_id", "invited_name"},
     "export_jobs": {"created_by_id", "selection"},
 }
 # Codes, states and content that say nothing about a person; references to the person who
@@ -103,7 +125,7 @@ NOT_PERSONAL = {
     "frameworks": {"created_by_id", "published_by_id"},
     "trainings": {"created_by_id"},
     "evaluation_projects": {"owner_id", "released_by_id"},
-    "evaluation_project_members": {"role"},
+    "evaluation_project_members": {"role", "status"},
     "level_observations": {"competency_code", "kind", "source"},
     "history_enrollments": {"source"},
     "enrollments": {"status", "outcome", "outcome_detail"},  # levels seen before and after

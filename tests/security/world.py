@@ -201,14 +201,14 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "evaluations.edit": (PROJECT_OWNER, {"project_id": "project"}),
     "evaluations.archive": (PROJECT_OWNER, {"project_id": "project"}),
     "evaluations.release": (PROJECT_OWNER, {"project_id": "project"}),
-    "evaluations.candidate_add": (PROJECT_OWNER, {"project_id": "project"}),
-    "evaluations.candidate_invite": (PROJECT_OWNER, {"project_id": "project"}),
+    "evaluations.candidate_ask": (PROJECT_OWNER, {"project_id": "project"}),
+    # Alex has not answered the request to join the ERP case yet.
+    "evaluations.candidate_ask_again": (
+        PROJECT_OWNER,
+        {"project_id": "asked_project", "user_id": "owner_id"},
+    ),
     "evaluations.co_evaluator_add": (PROJECT_OWNER, {"project_id": "project"}),
     "evaluations.member_remove": (PROJECT_OWNER, {"project_id": "project", "user_id": "owner_id"}),
-    "evaluations.invitation_renew": (
-        PROJECT_OWNER,
-        {"project_id": "project", "user_id": "owner_id"},
-    ),
     "evaluations.sheet": (EVALUATORS, {"project_id": "project", "candidate_id": "owner_id"}),
     "evaluations.sheet_autosave": (
         EVALUATORS,
@@ -237,6 +237,9 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     ),
     "my_evaluations.index": (CANDIDATES, {}),
     "my_evaluations.detail": (CANDIDATES, {"project_id": "project"}),
+    # Only the person asked answers; both demo candidates joined the main project.
+    "my_evaluations.answer": (frozenset({"candidate"}), {"project_id": "asked_project"}),
+    "my_evaluations.sharing": (CANDIDATES, {"project_id": "project"}),
     # An unknown invitation token gets a 404 with one generic message; people already signed in
     # are sent home instead. Real links are tested in tests/web/test_evaluations.py.
     "invitations.accept": (SIGNED_IN, {"token": "=not-a-real-invitation-token"}),
@@ -336,7 +339,11 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
     from training.models import Training
     from webapp import create_app
     from webapp.demo import seed_demo_assessments, seed_demo_draft, seed_demo_people
-    from webapp.demo_evaluations import seed_demo_evaluations
+    from webapp.demo_evaluations import (
+        DEMO_PROJECT_ASKED,
+        DEMO_PROJECT_MAIN,
+        seed_demo_evaluations,
+    )
     from webapp.demo_plans import seed_demo_plans
     from webapp.extensions import db
 
@@ -444,9 +451,15 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
         }
         manager = get_user_by_email(session, ROLE_EMAILS["manager"])
         project = session.scalar(
-            sa.select(EvaluationProject).where(EvaluationProject.owner_id == manager.id)
+            sa.select(EvaluationProject).where(
+                EvaluationProject.owner_id == manager.id,
+                EvaluationProject.title == DEMO_PROJECT_MAIN,
+            )
         )
         world.ids["project"] = project.id
+        world.ids["asked_project"] = session.scalar(
+            sa.select(EvaluationProject.id).where(EvaluationProject.title == DEMO_PROJECT_ASKED)
+        )
         plan = session.scalar(
             sa.select(DevelopmentPlan).where(
                 DevelopmentPlan.person_id == owner.id, DevelopmentPlan.status == "draft"

@@ -34,7 +34,11 @@ def test_seed_demo_prints_the_logins_and_they_work(runner, app, db_session):
     assert "proficio-demo" in result.output
     again = runner.invoke(args=["seed", "--demo"])
     assert again.exit_code == 0
-    assert db_session.scalar(sa.select(sa.func.count(User.id))) == 6
+    # The six logins, and the person the demo asked to join a project without an account
+    # (locked until they open their link), each made once.
+    assert db_session.scalar(sa.select(sa.func.count(User.id))) == 7
+    invitee = db_session.scalar(sa.select(User).where(User.email == "invitee@example.com"))
+    assert not invitee.is_active and not invitee.check_password("proficio-demo")
 
 
 def test_users_create(runner, db_session):

@@ -4,6 +4,7 @@ sheet, corrections, release, the candidate's view, CSV and the number of queries
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -107,7 +108,7 @@ def test_a_manager_creates_a_project_and_lands_on_its_page(manager_client, db_se
     ]
     html = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Migrate the file servers" in html and "250,000.00 EUR" in html
-    assert "Add an existing candidate" in html and "Invite a new candidate" in html
+    assert "Ask someone to join as candidate" in html and "Add a co-evaluator" in html
 
 
 def test_the_new_project_form_renders_with_the_role_profiles(manager_client):
@@ -162,66 +163,172 @@ def test_the_owner_edits_and_a_stale_edit_is_a_conflict(manager_client, db_sessi
 # ---------------------------------------------------------------- people and invitations
 
 
+def _ask(manager_client, project_id, email, name="Typed Name"):
+    return manager_client.post(
+        f"/evaluations/{project_id}/candidates", data={"email": email, "name": name}
+    )
+
+
+def _join(manager_client, candidate_client, project_id, email, *, share=True):
+    """The owner asks, the person accepts (sharing the self-assessment unless told not to)."""
+    assert _ask(manager_client, project_id, email).status_code == 303
+    data = {"accept": "Accept"} | ({"share_self_assessment": "y"} if share else {})
+    answer = candidate_client.post(f"/my-evaluations/{project_id}/answer", data=data)
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+
+
+def _mails(app, to):
+    from email import message_from_bytes, policy
+
+    outbox = Path(app.instance_path) / "mail"
+    mails = [
+        message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")
+    ]
+    return [m for m in mails if m["To"] == to]
+
+
+def _text(mail):
+    return mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def _flash(response, client):
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return re.search(r"Request sent to [^<]*", page).group(0)
+
+
 @pytest.mark.both_databases
-def test_add_an_existing_candidate_and_refuse_unknown_emails(manager_client, db_session, project):
+def test_the_owner_cannot_tell_whether_an_address_has_an_account(
+    manager_client, db_session, project
+):
+    """Issue 24: an existing candidate, a manager, HR and an unknown address get the same
+    answer, the same row ("Typed Name", invited) and nothing else."""
+    answers = set()
+    for email in ("candidate2@example.com", "hr@example.com", "nobody@example.com"):
+        response = _ask(manager_client, project.id, email, name="Typed Name")
+        assert response.status_code == 303
+        answers.add(_flash(response, manager_client).replace(email, "EMAIL"))
+    assert answers == {
+        "Request sent to Typed Name (EMAIL). They appear as invited until they accept."
+    }
+    page = manager_client.get(f"/evaluations/{project.id}").get_data(as_text=True)
+    people = page[page.index('id="people-heading"') :]
+    assert people.count('Typed Name <span class="badge text-bg-light border">invited</span>') == 3
+    for hidden in ("Sam Demo-Candidate", "candidate2@example.com", "Harper Demo-HR"):
+        assert hidden not in page
+    assert "Ask again" in people and "New invitation link" not in people
+
+
+def test_asking_refuses_bad_input_with_a_message(app, manager_client, db_session, project):
     url = f"/evaluations/{project.id}/candidates"
-    unknown = manager_client.post(url, data={"email": "nobody@example.com"})
-    assert unknown.status_code == 422
-    assert "No account uses nobody@example.com" in unknown.get_data(as_text=True)
-    bad = manager_client.post(url, data={"email": "not-an-email"})
+    bad = manager_client.post(url, data={"email": "not-an-email", "name": "Someone"})
     assert bad.status_code == 400 and "Enter a valid email address" in bad.get_data(as_text=True)
-    added = manager_client.post(url, data={"email": "candidate2@example.com"})
-    assert added.status_code == 303
-    db_session.expire_all()
-    sam = _user(db_session, "candidate2@example.com")
-    assert db_session.get(EvaluationProject, project.id).role_of(sam.id) == "candidate"
+    nameless = manager_client.post(url, data={"email": "someone@example.com", "name": ""})
+    assert nameless.status_code == 400
+    assert "Enter the person&#39;s name" in nameless.get_data(as_text=True)
+    again = _ask(manager_client, project.id, "candidate@example.com")
+    assert again.status_code == 422
+    assert "already in this project (candidate, accepted)" in again.get_data(as_text=True)
+    # A refused request writes nothing, and mails nobody.
+    assert _mails(app, "candidate@example.com") == [] and _mails(app, "someone@example.com") == []
 
 
-def test_an_invited_candidate_activates_the_account_through_the_one_time_link(
+def test_a_person_new_to_proficio_activates_through_the_mailed_link_and_answers(
     manager_client, app, db_session, project
 ):
-    response = manager_client.post(
-        f"/evaluations/{project.id}/candidates/invite",
-        data={"name": "Nia New", "email": "nia@example.com"},
-    )
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "This link is shown only now" in html
-    assert response.headers["Cache-Control"] == "no-store"
-    link = re.search(r'value="(http://localhost/invitations/[^"]+)"', html).group(1)
-    path = link.removeprefix("http://localhost")
-    assert "invited, not signed in yet" in manager_client.get(
-        f"/evaluations/{project.id}"
-    ).get_data(as_text=True)
+    _ask(manager_client, project.id, "Nia@Example.com", name="Nia New")
+    (mail,) = _mails(app, "nia@example.com")
+    assert mail["Subject"].startswith("Morgan Demo-Manager asks you to join")
+    link = re.search(r"http://localhost(/invitations/\S+)", _text(mail)).group(1)
+    assert link in mail.get_body(preferencelist=("html",)).get_content()
 
     visitor = app.test_client()
     locked = visitor.post("/login", data={"email": "nia@example.com", "password": "x" * 12})
     assert locked.status_code == 401  # the account is locked until the link is used
-    page = visitor.get(path)
+    page = visitor.get(link)
     assert page.status_code == 200 and "Welcome to Proficio, Nia New" in page.get_data(as_text=True)
-    mismatch = visitor.post(path, data={"password": "a-good-password", "confirm": "other-one1"})
+    mismatch = visitor.post(link, data={"password": "a-good-password", "confirm": "other-one1"})
     assert mismatch.status_code == 400
-    done = visitor.post(path, data={"password": "a-good-password", "confirm": "a-good-password"})
+    done = visitor.post(link, data={"password": "a-good-password", "confirm": "a-good-password"})
     assert done.status_code == 303
-    assert visitor.get("/").status_code == 200  # signed in
-    again = app.test_client().get(path)
-    assert again.status_code == 404 and "not valid" in again.get_data(as_text=True)
-    tampered = app.test_client().get(path[:-2] + "zz")
-    assert tampered.status_code == 404
-    db_session.expire_all()
-    assert _user(db_session, "nia@example.com").is_active
+    home = visitor.get("/").get_data(as_text=True)
+    assert "1 request to join an evaluation project" in home
+    requests = visitor.get("/my-evaluations/").get_data(as_text=True)
+    assert "Morgan Demo-Manager asks you to join as a candidate" in requests
+    assert "Never your development plans" in requests
+    assert app.test_client().get(link).status_code == 404  # used
+    answer = visitor.post(f"/my-evaluations/{project.id}/answer", data={"accept": "Accept"})
+    assert answer.status_code == 303
+    detail = manager_client.get(f"/evaluations/{project.id}").get_data(as_text=True)
+    assert "nia@example.com" in detail and "Rate Nia New" in detail
 
 
-def test_a_new_invitation_link_revokes_the_old_one(manager_client, app, db_session, project):
-    response = manager_client.post(
-        f"/evaluations/{project.id}/candidates/invite",
-        data={"name": "Ola Late", "email": "ola@example.com"},
+def test_an_existing_candidate_answers_in_proficio_and_nothing_shows_before(
+    manager_client, client_for, app, db_session, project
+):
+    sam = _user(db_session, "candidate2@example.com")
+    _ask(manager_client, project.id, sam.email, name="Sam")
+    (mail,) = _mails(app, sam.email)
+    assert "/invitations/" not in _text(mail) and "/my-evaluations/" in _text(mail)
+    # Before Sam answers, the owner can neither rate nor read anything of Sam.
+    for url in (
+        f"/evaluations/{project.id}/candidates/{sam.id}/sheet",
+        f"/evaluations/{project.id}/candidates/{sam.id}/results",
+    ):
+        assert manager_client.get(url).status_code == 404, url
+    comparison = manager_client.get(f"/evaluations/{project.id}/comparison")
+    assert "Sam Demo-Candidate" not in comparison.get_data(as_text=True)
+    sam_client = client_for("candidate2")
+    neither = sam_client.post(f"/my-evaluations/{project.id}/answer", data={})
+    assert neither.status_code == 400 and "Choose Accept or Decline" in neither.get_data(
+        as_text=True
     )
-    first = re.search(r"/invitations/([^\"]+)\"", response.get_data(as_text=True)).group(1)
+    declined = sam_client.post(f"/my-evaluations/{project.id}/answer", data={"decline": "Decline"})
+    assert declined.status_code == 303
+    twice = sam_client.post(f"/my-evaluations/{project.id}/answer", data={"accept": "Accept"})
+    assert twice.status_code == 409 and "already answered" in twice.get_data(as_text=True)
+    page = manager_client.get(f"/evaluations/{project.id}").get_data(as_text=True)
+    assert "declined" in page and "Rate Sam" not in page
+    other = client_for("candidate").post(
+        f"/my-evaluations/{project.id}/answer", data={"accept": "Accept"}
+    )
+    assert other.status_code == 409  # Alex's own membership was accepted long ago
+
+
+def test_asking_again_mails_a_new_link_and_the_old_one_stops_working(
+    manager_client, app, db_session, project
+):
+    _ask(manager_client, project.id, "ola@example.com", name="Ola Late")
     ola = _user(db_session, "ola@example.com")
-    renewed = manager_client.post(f"/evaluations/{project.id}/candidates/{ola.id}/invitation")
-    assert renewed.status_code == 200
-    assert app.test_client().get(f"/invitations/{first}").status_code == 404
+    again = manager_client.post(f"/evaluations/{project.id}/candidates/{ola.id}/ask-again")
+    assert again.status_code == 303
+    first, second = sorted(_mails(app, "ola@example.com"), key=lambda m: m["Date"])
+    old = re.search(r"http://localhost(/invitations/\S+)", _text(first)).group(1)
+    new = re.search(r"http://localhost(/invitations/\S+)", _text(second)).group(1)
+    assert old != new
+    assert app.test_client().get(old).status_code == 404
+    assert app.test_client().get(new).status_code == 200
     assert db_session.scalar(sa.select(sa.func.count(Invitation.id))) == 2
+
+
+def test_the_evaluators_see_the_self_assessment_only_while_the_person_shares_it(
+    manager_client, client_for, db_session, project
+):
+    sam = _user(db_session, "candidate2@example.com")
+    sam_client = client_for("candidate2")
+    _join(manager_client, sam_client, project.id, sam.email, share=False)
+    url = f"/evaluations/{project.id}/candidates/{sam.id}/results"
+    assert "not shared" in manager_client.get(url).get_data(as_text=True)
+    shown = sam_client.post(
+        f"/my-evaluations/{project.id}/sharing", data={"share_self_assessment": "y"}
+    )
+    assert shown.status_code == 303
+    assert "not shared" not in manager_client.get(url).get_data(as_text=True)
+    assert sam_client.post(f"/my-evaluations/{project.id}/sharing", data={}).status_code == 303
+    assert "not shared" in manager_client.get(url).get_data(as_text=True)
+    events = db_session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action == "evaluation.candidate.sharing")
+    ).all()
+    assert len(events) == 2
 
 
 def test_add_and_remove_a_co_evaluator(manager_client, db_session, seeded):
@@ -249,7 +356,7 @@ def test_add_and_remove_a_co_evaluator(manager_client, db_session, seeded):
         ("get", "/evaluations/{p}/edit"),
         ("post", "/evaluations/{p}/edit"),
         ("post", "/evaluations/{p}/candidates"),
-        ("post", "/evaluations/{p}/candidates/invite"),
+        ("post", "/evaluations/{p}/candidates/{c}/ask-again"),
         ("post", "/evaluations/{p}/co-evaluators"),
         ("post", "/evaluations/{p}/members/{c}/remove"),
         ("post", "/evaluations/{p}/archive"),
@@ -271,7 +378,7 @@ def test_a_co_evaluator_cannot_change_the_project(client_for, db_session, projec
 def test_a_co_evaluator_sees_the_project_and_rates(client_for, db_session, project):
     co = client_for("manager2")
     html = co.get(f"/evaluations/{project.id}").get_data(as_text=True)
-    assert "You co-evaluate this project" in html and "Add an existing candidate" not in html
+    assert "You co-evaluate this project" in html and "Ask someone to join" not in html
     candidate = _user(db_session, "candidate@example.com")
     sheet = _rate_and_submit(co, db_session, project.id, candidate.id, "manager2@example.com")
     assert sheet.is_submitted and sheet.evaluation_project_id == project.id
@@ -546,7 +653,7 @@ def rated_project(client_for, manager_client, db_session, project):
     """Two candidates, both evaluators submitted; they are two levels apart on DEL-01 for Alex."""
     alex = _user(db_session, "candidate@example.com")
     sam = _user(db_session, "candidate2@example.com")
-    manager_client.post(f"/evaluations/{project.id}/candidates", data={"email": sam.email})
+    _join(manager_client, client_for("candidate2"), project.id, sam.email)
     framework_id = db_session.scalar(sa.select(RoleProfile.framework_id).limit(1))
     plan = competencies_by_code(db_session, framework_id)["DEL-01"]
     co = client_for("manager2")
@@ -611,12 +718,16 @@ def test_the_csv_export_is_an_attachment_in_long_form(manager_client, rated_proj
     assert (plan["rank"], plan["evaluated_level"], plan["calibration_flag"]) == ("1", "1", "yes")
 
 
-def test_csv_cells_that_look_like_formulas_are_neutralised(manager_client, db_session, project):
+def test_csv_cells_that_look_like_formulas_are_neutralised(
+    app, manager_client, db_session, project
+):
     evil = make_user(
         db_session, name='=HYPERLINK("http://evil.example","x")', email="evil@example.com"
     )
     db_session.commit()
-    manager_client.post(f"/evaluations/{project.id}/candidates", data={"email": evil.email})
+    evil_client = app.test_client()
+    assert login(evil_client, evil.email).status_code == 302
+    _join(manager_client, evil_client, project.id, evil.email)
     _rate_and_submit(manager_client, db_session, project.id, evil.id, "manager@example.com")
     text = manager_client.get(f"/evaluations/{project.id}/comparison.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))

@@ -41,16 +41,30 @@ def test_a_line_manager_must_be_a_manager_account(client_for, db_session):
 
 
 def test_a_manager_who_adds_a_person_to_a_project_sees_none_of_their_plans(client_for, db_session):
-    """Issue 24, high 1: adding a candidate to one's own project granted their plans."""
+    """Issue 24, high 1: adding a candidate to one's own project granted their plans. Neither
+    the request nor the person's acceptance grants any now; the line manager keeps them."""
     alex = _user(db_session, "candidate@example.com")
     robin = _user(db_session, "manager2@example.com")
     plan = make_plan(db_session, alex)
-    make_project(db_session, robin, candidates=[alex], title="Robin's own project")
+    project = make_project(db_session, robin, title="Robin's own project")
     db_session.commit()
     manager2 = client_for("manager2")
-    for url in (f"/plans/{plan.id}", f"/plans/{plan.id}/pdf", f"/plans/{plan.id}/versions"):
-        assert manager2.get(url).status_code == 404, url
-    assert manager2.post(f"/plans/{plan.id}/discard", data={}).status_code == 404
+    asked = manager2.post(
+        f"/evaluations/{project.id}/candidates", data={"email": alex.email, "name": "Alex"}
+    )
+    assert asked.status_code == 303
+
+    def plans_stay_hidden():
+        for url in (f"/plans/{plan.id}", f"/plans/{plan.id}/pdf", f"/plans/{plan.id}/versions"):
+            assert manager2.get(url).status_code == 404, url
+        assert manager2.post(f"/plans/{plan.id}/discard", data={}).status_code == 404
+
+    plans_stay_hidden()
+    accepted = client_for("candidate").post(
+        f"/my-evaluations/{project.id}/answer", data={"accept": "Accept"}
+    )
+    assert accepted.status_code == 303
+    plans_stay_hidden()
     assert client_for("manager").get(f"/plans/{plan.id}").status_code == 200  # line manager
     db_session.expire_all()
     assert db_session.get(type(plan), plan.id) is not None

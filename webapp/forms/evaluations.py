@@ -22,6 +22,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -167,17 +168,29 @@ class ProjectForm(FlaskForm):
         return valid
 
 
-class AddCandidateForm(FlaskForm):
-    email = email_field("Email of an existing candidate", "candidate-email")
-
-
-class InviteCandidateForm(FlaskForm):
+class AskCandidateForm(FlaskForm):
     name = StringField(
         "Full name",
-        id="invite-name",
+        id="ask-name",
         validators=[DataRequired(message="Enter the person's name."), Length(max=NAME_MAX_LENGTH)],
     )
-    email = email_field("Email", "invite-email")
+    email = email_field("Email", "ask-email")
+
+
+class AnswerRequestForm(FlaskForm):
+    """A candidate's answer to a request to join a project."""
+
+    share_self_assessment = BooleanField(
+        "Show my latest self-assessment to the evaluators of this project",
+        description="They then see your own level next to their ratings in the comparison. "
+        "You can change this later.",
+    )
+    accept = SubmitField("Accept")
+    decline = SubmitField("Decline")
+
+
+class SharingForm(FlaskForm):
+    share_self_assessment = BooleanField("Show my latest self-assessment to the evaluators")
 
 
 class AddCoEvaluatorForm(FlaskForm):

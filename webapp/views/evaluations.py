@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -24,15 +23,14 @@ from flask_login import current_user
 
 from competencies.services import current_framework, load_framework_tree
 from core.errors import ValidationError
-from core.invitations import pending_invitations
 from core.users import Role
 from evaluations.models import EvaluationProject, ProjectRole
 from evaluations.people import (
-    add_candidate,
+    JoinRequest,
     add_co_evaluator,
-    invite_candidate,
+    ask_again,
+    ask_candidate,
     remove_member,
-    renew_invitation,
 )
 from evaluations.project_access import (
     can_manage_project,
@@ -53,14 +51,14 @@ from evaluations.sheets import sheet_states
 from webapp.auth import roles_required
 from webapp.extensions import db
 from webapp.forms.evaluations import (
-    AddCandidateForm,
     AddCoEvaluatorForm,
+    AskCandidateForm,
     ConfirmForm,
-    InviteCandidateForm,
     ProjectForm,
     ReleaseForm,
 )
 from webapp.ids import parse_id
+from webapp.mail import render_mail, send_after_commit
 from webapp.transactions import problems_of, refusal_of
 
 # One blueprint for the whole area; evaluation_sheets and evaluation_results add their routes
@@ -190,7 +188,6 @@ def edit(project_id: int):
 def _render_detail(project: EvaluationProject, status: int = 200, **forms: Any):
     states = sheet_states(db.session, [project.id])[project.id]
     candidates = project.candidates
-    invitations = pending_invitations(db.session, [c.id for c in candidates])
     submitted = sum(1 for s in states.values() if s.is_submitted)
     # People in a submitted sheet stay in the project; only the others get a Remove button.
     locked = {s.assessor_id for s in states.values() if s.is_submitted}
@@ -202,20 +199,17 @@ def _render_detail(project: EvaluationProject, status: int = 200, **forms: Any):
         "locked": locked,
         "candidates": candidates,
         "evaluators": project.evaluators,
-        "invitations": invitations,
+        "requests": project.open_requests,
         "submitted": submitted,
         "expected": len(candidates) * len(project.evaluators),
         "total_competencies": total_competencies,
         "is_owner": can_manage_project(current_user, project),
         "can_rate": can_rate_in_project(current_user, project),
-        "candidate_form": forms.get("candidate_form") or AddCandidateForm(formdata=None),
-        "invite_form": forms.get("invite_form") or InviteCandidateForm(formdata=None),
+        "ask_form": forms.get("ask_form") or AskCandidateForm(formdata=None),
         "co_form": forms.get("co_form") or AddCoEvaluatorForm(formdata=None),
         "release_form": forms.get("release_form") or ReleaseForm(formdata=None),
         "confirm_form": ConfirmForm(formdata=None),
         "problems": forms.get("problems", []),
-        "invitation_link": forms.get("invitation_link"),
-        "invited": forms.get("invited"),
     }
     return render_template("evaluations/detail.html", **context), status
 
@@ -253,58 +247,65 @@ def _add_person(project_id: int, form_class, form_name: str, call, success: str)
 
 @bp.route("/<int:project_id>/candidates", methods=["POST"])
 @roles_required(Role.MANAGER)
-def candidate_add(project_id: int):
-    return _add_person(
-        project_id,
-        AddCandidateForm,
-        "candidate_form",
-        lambda project, form: add_candidate(db.session, project, current_user, form.email.data),
-        "{name} is now a candidate of this project.",
-    )
-
-
-def _invitation_url(token: str) -> str:
-    return url_for("invitations.accept", token=token, _external=True)
-
-
-@bp.route("/<int:project_id>/candidates/invite", methods=["POST"])
-@roles_required(Role.MANAGER)
-def candidate_invite(project_id: int):
+def candidate_ask(project_id: int):
     project = _owner_post(project_id)
-    form = InviteCandidateForm()
+    form = AskCandidateForm()
     if not form.validate():
-        return _render_detail(project, 400, invite_form=form)
-    invited, problems = problems_of(
-        lambda: invite_candidate(
+        return _render_detail(project, 400, ask_form=form)
+    asked, problems = problems_of(
+        lambda: ask_candidate(
             db.session, project, current_user, email=form.email.data, name=form.name.data
         )
     )
     if problems:
         form.email.errors.extend(problems)
-        return _render_detail(load_project(project_id), 422, invite_form=form)
-    user, token = invited
-    # The link is shown in this answer only: not in a flash (cookie), not in the database.
-    return _invitation_page(project, user, token)
-
-
-def _invitation_page(project: EvaluationProject, user, token: str):
-    response = Response(
-        render_template(
-            "evaluations/invited.html", project=project, user=user, link=_invitation_url(token)
-        )
+        return _render_detail(load_project(project_id), 422, ask_form=form)
+    _tell(asked)
+    # The same words whether or not the address has an account, or can be asked at all.
+    flash(
+        f"Request sent to {asked.member.invited_name} ({form.email.data.strip().lower()}). "
+        "They appear as invited until they accept.",
+        "success",
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return redirect(
+        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    )
 
 
-@bp.route("/<int:project_id>/candidates/<int:user_id>/invitation", methods=["POST"])
+@bp.route("/<int:project_id>/candidates/<int:user_id>/ask-again", methods=["POST"])
 @roles_required(Role.MANAGER)
-def invitation_renew(project_id: int, user_id: int):
+def candidate_ask_again(project_id: int, user_id: int):
     project = _owner_post(project_id)
     if not ConfirmForm().validate():
         abort(400)
-    user, token = renew_invitation(db.session, project, current_user, user_id)
-    return _invitation_page(project, user, token)
+    asked = ask_again(db.session, project, current_user, user_id)
+    _tell(asked)
+    flash(f"The request to {asked.member.shown_name} was sent again.", "success")
+    return redirect(
+        url_for("evaluations.detail", project_id=project_id, _anchor="people"), code=303
+    )
+
+
+def _tell(asked: JoinRequest) -> None:
+    """Write to the person asked to join, once the request is committed (if they can be
+    asked at all: the owner is told the same either way)."""
+    person = asked.recipient
+    if person is None:
+        return
+    link = None
+    if asked.invitation_token:
+        link = url_for("invitations.accept", token=asked.invitation_token, _external=True)
+    send_after_commit(
+        render_mail(
+            "join_request",
+            person.email,
+            person=person,
+            project=asked.member.project,
+            owner=current_user,
+            invitation_link=link,
+            answer_link=url_for("my_evaluations.index", _external=True),
+        )
+    )
 
 
 @bp.route("/<int:project_id>/co-evaluators", methods=["POST"])

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from competencies.models import Competency, RoleProfile
 from competencies.services import current_framework
 from core.users import Role
+from evaluations.membership import open_request_count
 from evaluations.release import candidate_projects
 from evaluations.sheets import manager_overview
 from webapp.auth import any_signed_in
@@ -38,16 +39,19 @@ def home():
         )
     overview = None
     evaluations = []
+    open_requests = 0
     if current_user.has_role(Role.MANAGER):
         overview = manager_overview(db.session, current_user, date.today())
     elif current_user.has_role(Role.CANDIDATE):
         evaluations = candidate_projects(db.session, current_user)
+        open_requests = open_request_count(db.session, current_user)
     return render_template(
         "main/home.html",
         framework=framework,
         counts=counts,
         overview=overview,
         evaluations=evaluations,
+        open_requests=open_requests,
         today=date.today(),
     )
 

@@ -26,6 +26,7 @@ from core.users import Role, User, get_user_by_email, normalise_email
 from webapp.auth import any_signed_in, roles_required
 from webapp.extensions import db
 from webapp.forms.confirm import PasswordConfirmedForm
+from webapp.mail import outbox_dir
 from webapp.plan_helpers import evidence_root, export_dir
 from webapp.privacy import erase_person_data, export_person_data
 from webapp.transactions import refusal_of
@@ -119,6 +120,7 @@ def erase(user_id: int):
                 current_user,
                 evidence_root(current_app),
                 export_dir(current_app),
+                outbox_dir(current_app),
             ),
             ValidationError,
         )
