@@ -8,7 +8,7 @@ PORT ?= 5000
 # Test processes (pytest-xdist): one per core; each has its own SQLite files and PostgreSQL databases.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format install install-dev clean
+.PHONY: run test lint format install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,18 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## lock: recompile requirements.txt and requirements-dev.txt (every dependency pinned and
+## hashed) from the .in files, with pip-tools in a throwaway virtualenv
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet pip-tools==7.6.2
+	.lock-venv/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements.txt requirements.in
+	.lock-venv/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements-dev.txt requirements-dev.in
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
