@@ -101,6 +101,16 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite changes a table's constraints by copying it into a new table and dropping
+        # the old one, which foreign-key enforcement refuses while other rows refer to it
+        # (users, for one). Enforcement is off for the migration (the pragma only works
+        # outside a transaction), and the data is checked once it is done.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # Ends the transaction the statement began, so that Alembic's own below is the
+            # one that commits the migrations.
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -109,6 +119,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migration left rows with broken references: {broken[:5]}")
 
 
 if context.is_offline_mode():
