@@ -36,6 +36,10 @@ def _keep_first_goals(session: Session, person: User, plan: DevelopmentPlan, n: 
         remove_goal(session, person, plan, goal.id, expected_version=plan.lock_version)
 
 
+# How much of a course must be about a competency for the demo to link it to that goal.
+MAIN_SUBJECT_WEIGHT = 0.5
+
+
 def _enrollments(session: Session, person: User) -> dict[str, tuple[Enrollment, Training]]:
     rows = session.execute(
         sa.select(Enrollment, Training)
@@ -53,9 +57,15 @@ def _link(
     training: Training,
     source: str = "enrollment",
 ) -> bool:
-    """Link ``training`` to the plan's goal for the competency it works on most, if any."""
+    """Link ``training`` to the plan's goal for the competency it works on most, if any.
+
+    Only a course's main subjects count: a Linux administration course that touches analytical
+    skills in passing would make no sense to the person reading a goal on analytical skills.
+    """
     goals = {g.competency_code: g for g in plan.goals}
-    for covered in training.competencies:
+    for covered in training.competencies:  # by weight, highest first
+        if covered.weight < MAIN_SUBJECT_WEIGHT:
+            break
         goal = goals.get(covered.competency_code)
         if goal is not None and all(t.training_id != training.id for t in goal.trainings):
             link_training(

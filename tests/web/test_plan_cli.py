@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from core.users import Role, get_user_by_email
-from plans.models import DevelopmentPlan
+from plans.models import DevelopmentPlan, PlanGoal, PlanGoalTraining
 from tests.factories import approved_plan, make_plan, make_user, target
+from training.models import TrainingCompetency
 
 
 def pdfinfo(path) -> str:
@@ -96,6 +97,18 @@ def test_seed_demo_makes_plans_in_every_state_once(runner, db_session):
     assert archived.archive_note == "Replaced by version 2."
     assert all(link.enrollment.is_synthetic for g in approved.goals for link in g.trainings)
     assert sum(len(g.trainings) for g in approved.goals) >= 2
+    # Every demo link makes sense to the reader: the course is mainly about the goal's subject
+    # (issue 23 found a Linux course linked to a goal on analytical skills).
+    links = db_session.execute(
+        sa.select(PlanGoal.competency_code, PlanGoalTraining.title, TrainingCompetency.weight)
+        .join(PlanGoalTraining, PlanGoalTraining.goal_id == PlanGoal.id)
+        .outerjoin(
+            TrainingCompetency,
+            (TrainingCompetency.training_id == PlanGoalTraining.training_id)
+            & (TrainingCompetency.competency_code == PlanGoal.competency_code),
+        )
+    ).all()
+    assert links and all((weight or 0) >= 0.5 for _, _, weight in links), links
     again = runner.invoke(args=["seed", "--demo"])
     assert (
         "Demo development plans (generated, labelled as demo data): already present."
