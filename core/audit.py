@@ -96,3 +96,27 @@ def entity_types(session: Session) -> list[str]:
             sa.select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
         )
     )
+
+
+# Changes an administrator should see first: accounts and access, personal data handed out
+# or erased.
+NOTABLE_ACTIONS = (
+    "user.create",
+    "user.update",
+    "user.set_password",
+    "user.line_manager",
+    "privacy.export",
+    "privacy.erase",
+)
+
+
+def notable_events(session: Session, limit: int = 5) -> list[AuditEvent]:
+    """The newest events of ``NOTABLE_ACTIONS`` (one query)."""
+    return list(
+        session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.in_(NOTABLE_ACTIONS))
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

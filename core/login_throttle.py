@@ -66,3 +66,16 @@ def record_failed_login(session: Session, email: str, address: str) -> None:
 def clear_failed_logins(session: Session, email: str) -> None:
     """A successful sign-in resets the account's counter."""
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))
+
+
+def locked_account_count(session: Session, now: datetime | None = None) -> int:
+    """How many accounts are locked out right now by failed sign-ins (one query)."""
+    since = (now or utcnow()) - WINDOW
+    locked = (
+        sa.select(LoginAttempt.email)
+        .where(LoginAttempt.created_at >= since)
+        .group_by(LoginAttempt.email)
+        .having(sa.func.count() >= MAX_FAILURES_PER_ACCOUNT)
+        .subquery()
+    )
+    return session.scalar(sa.select(sa.func.count()).select_from(locked))

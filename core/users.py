@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -235,3 +236,28 @@ def update_user(
         session, actor=actor, action="user.update", entity=user, before=before, after=after
     )
     return user
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """Accounts an administrator should look at."""
+
+    invited_unused: int  # invited, never signed in, not blocked
+    blocked: int  # blocked by an administrator (erased people excluded)
+
+
+def account_summary(session: Session) -> AccountSummary:
+    """One query over the users table."""
+    invited, blocked = session.execute(
+        sa.select(
+            sa.func.count().filter(
+                User.is_active.is_(False),
+                User.last_login_at.is_(None),
+                User.blocked_at.is_(None),
+            ),
+            sa.func.count().filter(
+                User.blocked_at.is_not(None), User.email.not_like("%@erased.invalid")
+            ),
+        ).select_from(User)
+    ).one()
+    return AccountSummary(invited_unused=invited, blocked=blocked)

@@ -16,7 +16,8 @@ def test_demo_candidate_signs_in_and_sees_their_home_page(page, live_server):
     assert "Role profiles" in nav_labels(page)
     assert "Users" not in nav_labels(page)
     screenshot(page, "home-candidate")
-    page.get_by_role("link", name="See the role profiles").click()
+    assert page.get_by_role("heading", name="Your readiness").is_visible()
+    page.get_by_role("link", name="Compare the role profiles").click()
     assert page.get_by_role("heading", name="Role profiles").is_visible()
     screenshot(page, "role-profiles")
 

@@ -10,12 +10,15 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from competencies.models import Competency, RoleProfile
 from competencies.services import current_framework
-from core.users import Role
+from core.audit import notable_events
+from core.login_throttle import locked_account_count
+from core.users import Role, account_summary
 from evaluations.membership import open_request_count
 from evaluations.release import candidate_projects
 from evaluations.sheets import manager_overview
+from person_profile.cache import cached_person_profile
+from plans.next_steps import candidate_steps, plans_waiting_for_hr, team_steps
 from webapp.auth import any_signed_in
 from webapp.extensions import db
 
@@ -26,34 +29,31 @@ log = logging.getLogger(__name__)
 @bp.route("/")
 @any_signed_in
 def home():
-    framework = current_framework(db.session)
-    counts = {"competencies": 0, "roles": 0}
-    if framework is not None:
-        counts["competencies"] = db.session.scalar(
-            sa.select(sa.func.count(Competency.id)).where(Competency.framework_id == framework.id)
+    """What the signed-in person should do next, by role; each item links to where it is done."""
+    today = date.today()
+    context: dict = {"framework": current_framework(db.session), "today": today}
+    if current_user.has_role(Role.CANDIDATE):
+        profile = cached_person_profile(db.session, current_user.id)
+        context.update(
+            profile=profile,
+            steps=candidate_steps(db.session, current_user, today),
+            evaluations=candidate_projects(db.session, current_user),
+            open_requests=open_request_count(db.session, current_user),
         )
-        counts["roles"] = db.session.scalar(
-            sa.select(sa.func.count(RoleProfile.id)).where(
-                RoleProfile.framework_id == framework.id, RoleProfile.is_retired.is_(False)
-            )
+    elif current_user.has_role(Role.MANAGER):
+        context.update(
+            overview=manager_overview(db.session, current_user, today),
+            team=team_steps(db.session, current_user),
         )
-    overview = None
-    evaluations = []
-    open_requests = 0
-    if current_user.has_role(Role.MANAGER):
-        overview = manager_overview(db.session, current_user, date.today())
-    elif current_user.has_role(Role.CANDIDATE):
-        evaluations = candidate_projects(db.session, current_user)
-        open_requests = open_request_count(db.session, current_user)
-    return render_template(
-        "main/home.html",
-        framework=framework,
-        counts=counts,
-        overview=overview,
-        evaluations=evaluations,
-        open_requests=open_requests,
-        today=date.today(),
-    )
+    elif current_user.has_role(Role.HR):
+        context.update(plans_waiting=plans_waiting_for_hr(db.session))
+    elif current_user.has_role(Role.ADMIN):
+        context.update(
+            accounts=account_summary(db.session),
+            locked=locked_account_count(db.session),
+            events=notable_events(db.session),
+        )
+    return render_template("main/home.html", **context)
 
 
 @bp.route("/healthz")
