@@ -18,12 +18,8 @@ from assessments.models import (
     TargetRoleChoice,
 )
 from competencies.models import Competency, RoleProfile
-from core.privacy import ERASED_TEXT
+from core.privacy import ERASED_TEXT, iso_or_none
 from core.users import User
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def export_person(session: Session, person: User) -> dict[str, Any]:
@@ -50,7 +46,7 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                 "interest": r.interest,
                 "is_current": r.is_current,
                 "reason": r.reason,
-                "at": _iso(r.created_at),
+                "at": iso_or_none(r.created_at),
             }
             for r in assessment.ratings
         ]
@@ -60,7 +56,7 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                     "round": assessment.round_number,
                     "status": assessment.status,
                     "note": assessment.note,
-                    "submitted_at": _iso(assessment.submitted_at),
+                    "submitted_at": iso_or_none(assessment.submitted_at),
                     "ratings": ratings,
                     "evidence": [
                         {
@@ -69,7 +65,7 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                             "text": e.text,
                             "url": e.url,
                             "file": e.file_original_name,
-                            "removed_at": _iso(e.removed_at),
+                            "removed_at": iso_or_none(e.removed_at),
                         }
                         for e in assessment.evidence
                     ],
@@ -84,7 +80,7 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                         if assessment.evaluation_project
                         else None
                     ),
-                    "submitted_at": _iso(assessment.submitted_at),
+                    "submitted_at": iso_or_none(assessment.submitted_at),
                     "ratings": [{k: v for k, v in r.items() if k != "reason"} for r in ratings],
                 }
             )
@@ -92,8 +88,8 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
         "target_roles": [
             {
                 "role": roles.get(c.role_profile_id),
-                "chosen_at": _iso(c.chosen_at),
-                "ended_at": _iso(c.ended_at),
+                "chosen_at": iso_or_none(c.chosen_at),
+                "ended_at": iso_or_none(c.ended_at),
             }
             for c in session.scalars(
                 sa.select(TargetRoleChoice).where(TargetRoleChoice.person_id == person.id)
@@ -104,7 +100,7 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                 "kind": q.kind,
                 "title": q.title,
                 "institution": q.institution,
-                "completed_on": _iso(q.completed_on),
+                "completed_on": iso_or_none(q.completed_on),
             }
             for q in session.scalars(
                 sa.select(Qualification).where(Qualification.person_id == person.id)
@@ -115,8 +111,8 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                 "name": c.name,
                 "issuer": c.issuer,
                 "category": c.category,
-                "obtained_on": _iso(c.obtained_on),
-                "expires_on": _iso(c.expires_on),
+                "obtained_on": iso_or_none(c.obtained_on),
+                "expires_on": iso_or_none(c.expires_on),
                 "credential_id": c.credential_id,
             }
             for c in session.scalars(

@@ -20,6 +20,12 @@ from core.invitations import Invitation
 from core.login_throttle import LoginAttempt
 from core.users import User, end_all_sessions
 
+
+def iso_or_none(value) -> str | None:
+    """A date or time in an export: ISO 8601, or None when there is none."""
+    return value.isoformat() if value else None
+
+
 ERASED_NAME = "Erased person"
 ERASED_TEXT = "[erased]"
 # Keys of audit values that hold text a person typed (notes, reasons, comments).

@@ -9,12 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from core.privacy import iso_or_none
 from core.users import User
 from evaluations.models import ProjectMember
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def export_person(session: Session, person: User) -> dict[str, Any]:
@@ -31,8 +28,8 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                 "project": m.project.title,
                 "role": m.role,
                 "status": m.status,
-                "asked_at": _iso(m.added_at),
-                "answered_at": _iso(m.answered_at),
+                "asked_at": iso_or_none(m.added_at),
+                "answered_at": iso_or_none(m.answered_at),
                 "shares_self_assessment": m.shares_self_assessment,
                 "name_given_by_the_owner": m.invited_name,
             }

@@ -8,16 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from core.privacy import ERASED_TEXT
+from core.privacy import ERASED_TEXT, iso_or_none
 from core.users import User
 from plans.models import DevelopmentPlan, PlanGoal, PlanGoalTraining
 
 # Free text on a plan row: what the person, their line manager and HR wrote about them.
 PLAN_TEXT = ("summary", "over_budget_reason", "return_comment", "approval_note", "archive_note")
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _plans_of(session: Session, person_id: int) -> list[DevelopmentPlan]:
@@ -42,22 +38,22 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
                 "version": plan.version_number,
                 "status": plan.status,
                 "target_role": plan.role_profile.name,
-                "period_start": _iso(plan.period_start),
-                "period_end": _iso(plan.period_end),
+                "period_start": iso_or_none(plan.period_start),
+                "period_end": iso_or_none(plan.period_end),
                 "budget_limit": str(plan.budget_limit),
                 "currency": plan.currency,
                 **{name: getattr(plan, name) for name in PLAN_TEXT},
-                "proposed_at": _iso(plan.proposed_at),
-                "returned_at": _iso(plan.returned_at),
-                "approved_at": _iso(plan.approved_at),
-                "archived_at": _iso(plan.archived_at),
+                "proposed_at": iso_or_none(plan.proposed_at),
+                "returned_at": iso_or_none(plan.returned_at),
+                "approved_at": iso_or_none(plan.approved_at),
+                "archived_at": iso_or_none(plan.archived_at),
                 "goals": [
                     {
                         "competency": goal.competency_code,
                         "from_level": goal.from_level,
                         "to_level": goal.to_level,
                         "priority": goal.priority,
-                        "due_on": _iso(goal.due_on),
+                        "due_on": iso_or_none(goal.due_on),
                         "status": goal.status,
                         "actions": goal.actions,
                         "trainings": [

@@ -7,12 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from core.privacy import iso_or_none
 from core.users import User
 from training.models import Enrollment
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def export_person(session: Session, person: User) -> dict[str, Any]:
@@ -28,11 +25,11 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
             {
                 "training": e.training.title,
                 "status": e.status,
-                "planned_for": _iso(e.planned_for),
-                "planned_at": _iso(e.planned_at),
-                "started_at": _iso(e.started_at),
-                "completed_at": _iso(e.completed_at),
-                "dropped_at": _iso(e.dropped_at),
+                "planned_for": iso_or_none(e.planned_for),
+                "planned_at": iso_or_none(e.planned_at),
+                "started_at": iso_or_none(e.started_at),
+                "completed_at": iso_or_none(e.completed_at),
+                "dropped_at": iso_or_none(e.dropped_at),
                 "rating": e.rating,
                 "rating_comment": e.rating_comment,
                 "outcome": e.outcome,
