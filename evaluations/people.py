@@ -92,6 +92,15 @@ def can_be_asked(user: User) -> bool:
     return user.has_role(Role.CANDIDATE) and user.blocked_at is None
 
 
+def _fresh_link(session: Session, user: User, actor: User) -> str | None:
+    """A new one-time link for an account that can be asked but was never activated (the
+    old link stops working); None for everyone else, who signs in as usual."""
+    if can_be_asked(user) and user.last_login_at is None and not user.is_active:
+        _, token = issue_invitation(session, user, actor)
+        return token
+    return None
+
+
 def _check_request_input(email: str, name: str) -> tuple[str, str]:
     email, name = normalise_email(email or ""), (name or "").strip()
     problems = []
@@ -118,11 +127,10 @@ def ask_candidate(
     require_open(project)
     email, name = _check_request_input(email, name)
     user = get_user_by_email(session, email)
-    token = None
     if user is None:
         user, token = invite_user(session, email=email, name=name, role=Role.CANDIDATE, actor=actor)
-    elif can_be_asked(user) and user.last_login_at is None and not user.is_active:
-        _, token = issue_invitation(session, user, actor)
+    else:
+        token = _fresh_link(session, user, actor)
     member = _add_member(session, project, actor, user, ProjectRole.CANDIDATE, invited_name=name)
     return JoinRequest(member, user if can_be_asked(user) else None, token)
 
@@ -143,9 +151,7 @@ def ask_again(
             "you want to ask again."
         )
     user = member.user
-    token = None
-    if can_be_asked(user) and user.last_login_at is None and not user.is_active:
-        _, token = issue_invitation(session, user, actor)
+    token = _fresh_link(session, user, actor)
     record_event(
         session,
         actor=actor,

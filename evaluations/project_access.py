@@ -27,7 +27,7 @@ from competencies.models import RoleProfile
 from core.audit import record_event
 from core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from core.users import Role, User
-from evaluations.models import EvaluationProject, ProjectMember, ProjectRole
+from evaluations.models import EvaluationProject, MembershipStatus, ProjectMember, ProjectRole
 
 NOT_FOUND = "This evaluation project does not exist, or you are not part of it."
 
@@ -110,7 +110,10 @@ _PROJECT_PEOPLE = (
     )
     .join(User, User.id == ProjectMember.user_id)
     # Candidates who have not accepted are not part of the results, nor of their key.
-    .where(ProjectMember.project_id == _PROJECT_ID, ProjectMember.status == "accepted")
+    .where(
+        ProjectMember.project_id == _PROJECT_ID,
+        ProjectMember.status == MembershipStatus.ACCEPTED.value,
+    )
     .order_by(ProjectMember.user_id, ProjectMember.role)
 )
 # The owner only: the role profile and its framework are needed only when the results are

@@ -25,7 +25,7 @@ from competencies.models import Competency
 from competencies.role_axes import RoleAxis, role_axes
 from core.users import User
 from evaluations import agreement
-from evaluations.models import EvaluationProject
+from evaluations.models import EvaluationProject, ProjectRole
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,11 @@ def build_project_results(
     candidates = project.candidates
     ids = [c.id for c in candidates]
     # Only the candidates who chose to share it have their self-assessment shown.
-    sharing = [c.id for c in candidates if project.membership_of(c.id).shares_self_assessment]
+    sharing = [
+        m.user_id
+        for m in project.members
+        if m.role == ProjectRole.CANDIDATE and m.is_accepted and m.shares_self_assessment
+    ]
     own_levels = latest_self_level_map(session, sharing) if sharing else {}
     names = {u.id: u.name for u in project.evaluators}
 

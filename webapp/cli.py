@@ -115,17 +115,21 @@ def seed_command(demo: bool) -> None:
             )
 
 
-@users_cli.command("create")
-@click.option("--email", required=True)
-@click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option(
+# Asked twice without echo when not given, so it never lands in the shell's history.
+password_option = click.option(
     "--password",
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
     help="Prompted for when not given.",
 )
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@password_option
 def users_create(email: str, name: str, role: str, password: str) -> None:
     """Create a user who can sign in at once."""
     with one_transaction():
@@ -135,13 +139,7 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
 
 @users_cli.command("set-password")
 @click.option("--email", required=True)
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="Prompted for when not given.",
-)
+@password_option
 def users_set_password(email: str, password: str) -> None:
     """Give an account a new password; every session it had ends."""
     user = get_user_by_email(db.session, email)

@@ -50,9 +50,9 @@ def _render_index(status: int = 200, problem: str | None = None):
 @bp.route("/<int:project_id>/answer", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def answer(project_id: int):
-    own_membership(db.session, current_user, project_id)  # 404 before reading the form
     form = AnswerRequestForm()
     if not form.validate() or form.accept.data == form.decline.data:
+        own_membership(db.session, current_user, project_id)  # a stranger gets 404, not 400
         return _render_index(400, "Choose Accept or Decline to answer the request.")
     accept = bool(form.accept.data)
     member, refused = refusal_of(
@@ -77,9 +77,9 @@ def answer(project_id: int):
 @bp.route("/<int:project_id>/sharing", methods=["POST"])
 @roles_required(Role.CANDIDATE)
 def sharing(project_id: int):
-    own_membership(db.session, current_user, project_id)
     form = SharingForm()
     if not form.validate():
+        own_membership(db.session, current_user, project_id)  # a stranger gets 404, not 400
         return _render_index(400, "The form expired. Try again.")
     share = bool(form.share_self_assessment.data)
     member = set_self_assessment_sharing(db.session, current_user, project_id, share=share)
