@@ -19,17 +19,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import TEST_SECRET_KEY
+from tests.helpers import ROLE_EMAILS, TEST_SECRET_KEY
+from tests.helpers import TEST_PASSWORD as PASSWORD
 
-PASSWORD = "proficio-demo"
-ROLE_EMAILS = {
-    "candidate": "candidate@example.com",
-    "candidate2": "candidate2@example.com",
-    "manager": "manager@example.com",
-    "manager2": "manager2@example.com",
-    "hr": "hr@example.com",
-    "admin": "admin@example.com",
-}
 ROLES = ("anon", *ROLE_EMAILS)
 # A valid 1×1 PNG, for an evidence file that passes the content checks.
 TINY_PNG = bytes.fromhex(
