@@ -126,3 +126,30 @@ def test_demo_data_pages_render(page, live_server, tmp_path):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server}/profile/")
     screenshot(page, "demo-profile-mobile")
+
+
+def test_save_waits_for_an_autosave_on_its_way_instead_of_meeting_a_conflict(page, live_server):
+    sign_in(page, live_server, "candidate@example.com")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/assessments/")
+    page.get_by_role("button", name=re.compile(r"^Start round")).click()
+    page.wait_for_url(re.compile(r".*/areas/1$"))
+    held = []
+    # The autosave reaches the test, not the server, until the test lets it through.
+    page.route(re.compile(r".*/autosave$"), lambda route: held.append(route))
+    _answer_area(page, "2")
+    page.locator("#autosave-status", has_text="Saving…").wait_for()
+    assert len(held) == 1
+
+    page.get_by_role("button", name="Save and continue →").click()
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/areas/1"), "Save went ahead while the autosave was on its way"
+
+    held[0].continue_()
+    page.wait_for_url(re.compile(r".*/areas/2$"))
+    assert not page.get_by_text("changed elsewhere").count()
+    page.go_back()
+    page.reload()
+    chosen = page.locator("input[type=radio][name$='_level'][value='2']")
+    assert chosen.count() > 0
+    assert all(radio.is_checked() for radio in chosen.all())

@@ -12,6 +12,9 @@
   var inFlight = false;
   var pending = false;
   var stopped = false;
+  // The Save button sends everything on the page; an autosave still on its way would make it
+  // name an old version and meet a conflict of the person's own making, so Save waits for it.
+  var submitAfterSave = null;
 
   function say(text, kind) {
     status.textContent = text;
@@ -47,6 +50,9 @@
       inFlight = false;
       if (result.status === 200) {
         versionInput.value = result.body.version;
+      }
+      if (submitAfterSave) { resubmit(); return; }
+      if (result.status === 200) {
         say(result.body.message, "saved");
         if (pending) { pending = false; save(); }
       } else if (result.status === 409) {
@@ -58,6 +64,7 @@
       }
     }).catch(function () {
       inFlight = false;
+      if (submitAfterSave) { resubmit(); return; }
       say("You seem to be offline: your last change is not saved yet. Press Save when you are back online.", "error");
     });
   }
@@ -66,6 +73,24 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 400);
   }
+
+  function resubmit() {
+    var submitter = submitAfterSave;
+    submitAfterSave = null;
+    if (form.requestSubmit && submitter instanceof HTMLElement) { form.requestSubmit(submitter); }
+    else { form.submit(); }
+  }
+
+  form.addEventListener("submit", function (event) {
+    window.clearTimeout(timer);
+    if (inFlight) {
+      event.preventDefault();
+      submitAfterSave = event.submitter || true;
+      say("Saving…", "saving");
+      return;
+    }
+    stopped = true;
+  });
 
   form.addEventListener("change", function (event) {
     var el = event.target;
