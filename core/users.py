@@ -122,6 +122,20 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def checked_contact(email: str, name: str, *, refusal: str) -> tuple[str, str]:
+    """A typed e-mail address and name, normalised, or ValidationError(``refusal``) saying
+    what is wrong with them (for asking someone who may have no account yet)."""
+    email, name = normalise_email(email or ""), (name or "").strip()
+    problems = []
+    if not email or "@" not in email or len(email) > EMAIL_MAX_LENGTH:
+        problems.append("Enter a valid email address.")
+    if not name or len(name) > NAME_MAX_LENGTH:
+        problems.append(f"Enter the person's name (1 to {NAME_MAX_LENGTH} characters).")
+    if problems:
+        raise ValidationError(refusal, problems=problems)
+    return email, name
+
+
 # Matches no password: ``password_matches`` cannot parse it as a hash.
 UNUSABLE_PASSWORD = "!"
 

@@ -13,14 +13,7 @@ from assessments.models import Assessment
 from core.audit import record_event
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.invitations import invite_user, issue_invitation
-from core.users import (
-    EMAIL_MAX_LENGTH,
-    NAME_MAX_LENGTH,
-    Role,
-    User,
-    get_user_by_email,
-    normalise_email,
-)
+from core.users import Role, User, checked_contact, get_user_by_email, normalise_email
 from evaluations.models import EvaluationProject, MembershipStatus, ProjectMember, ProjectRole
 from evaluations.project_access import require_open, require_owner
 
@@ -101,18 +94,6 @@ def _fresh_link(session: Session, user: User, actor: User) -> str | None:
     return None
 
 
-def _check_request_input(email: str, name: str) -> tuple[str, str]:
-    email, name = normalise_email(email or ""), (name or "").strip()
-    problems = []
-    if not email or "@" not in email or len(email) > EMAIL_MAX_LENGTH:
-        problems.append("Enter a valid email address.")
-    if not name or len(name) > NAME_MAX_LENGTH:
-        problems.append(f"Enter the person's name (1 to {NAME_MAX_LENGTH} characters).")
-    if problems:
-        raise ValidationError("Nobody was asked to join.", problems=problems)
-    return email, name
-
-
 def ask_candidate(
     session: Session, project: EvaluationProject, actor: User, *, email: str, name: str
 ) -> JoinRequest:
@@ -125,7 +106,7 @@ def ask_candidate(
     """
     require_owner(actor, project)
     require_open(project)
-    email, name = _check_request_input(email, name)
+    email, name = checked_contact(email, name, refusal="Nobody was asked to join.")
     user = get_user_by_email(session, email)
     if user is None:
         user, token = invite_user(session, email=email, name=name, role=Role.CANDIDATE, actor=actor)

@@ -36,6 +36,7 @@ def register_models() -> None:
     import core.login_throttle  # noqa: F401
     import core.users  # noqa: F401
     import evaluations.models  # noqa: F401
+    import feedback.models  # noqa: F401
     import plans.models  # noqa: F401
     import training.models  # noqa: F401
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 import assessments.privacy
 import core.privacy
 import evaluations.privacy
+import feedback.privacy
 import plans.privacy
 import training.privacy
 from assessments.evidence_files import EvidenceStore
@@ -26,6 +27,7 @@ from core.errors import ValidationError
 from core.login_throttle import LoginAttempt
 from core.mail import erase_outbox_mails
 from core.users import User
+from feedback.receipts import receipt_key
 from plans.jobs import expire_exports, forget_exports_of
 
 EXPORT_FORMAT = "proficio-personal-data/1"
@@ -39,6 +41,7 @@ def export_person_data(session: Session, person: User, actor: User) -> dict[str,
         **core.privacy.export_person(session, person),
         **assessments.privacy.export_person(session, person),
         **evaluations.privacy.export_person(session, person),
+        **feedback.privacy.export_person(session, person),
         **training.privacy.export_person(session, person),
         **plans.privacy.export_person(session, person),
     }
@@ -59,8 +62,11 @@ def erase_person_data(
     evidence_root: Path | None,
     export_root: Path | None = None,
     mail_outbox: Path | None = None,
+    *,
+    secret_key: str | bytes,
 ) -> dict[str, int]:
-    """Anonymise ``person`` everywhere while keeping levels and counts for statistics."""
+    """Anonymise ``person`` everywhere while keeping levels and counts for statistics
+    (``secret_key`` finds the person's anonymous feedback answers through their receipts)."""
     if person.id == actor.id:
         raise ValidationError("You cannot erase your own account; ask another administrator.")
     if person.email.endswith("@erased.invalid"):
@@ -68,6 +74,11 @@ def erase_person_data(
     summary: dict[str, int] = {}
     summary.update(assessments.privacy.erase_person(session, person, evidence_root))
     summary.update(evaluations.privacy.erase_person(session, person))
+    summary.update(
+        feedback.privacy.erase_person(
+            session, person, receipt_key=receipt_key(secret_key), today=utcnow().date()
+        )
+    )
     summary.update(training.privacy.erase_person(session, person))
     if mail_outbox is not None:
         summary["outbox_mails_removed"] = erase_outbox_mails(mail_outbox, person.email)

@@ -113,6 +113,18 @@ PERSONAL = {
     "history_enrollments": {"subject_key"},
     "evaluation_project_members": {"user_id", "added_by_id", "invited_name"},
     "export_jobs": {"created_by_id", "selection"},
+    # Rounds about the person are deleted; an opener's message is emptied.
+    "feedback_rounds": {"subject_id", "opened_by_id", "message"},
+    # Requests to the person are deleted, their answers found by receipt and deleted.
+    "feedback_raters": {
+        "user_id",
+        "email",
+        "name",
+        "token_sha256",
+        "draft_comment",
+        "invited_by_id",
+    },
+    "feedback_responses": {"receipt", "attributed_to_id", "comment"},
 }
 # Codes, states and content that say nothing about a person; references to the person who
 # made a framework, a training or a project point at the anonymised account after erasure.
@@ -140,6 +152,9 @@ NOT_PERSONAL = {
         "status",
     },
     "plan_goal_trainings": {"title", "provider", "currency", "source"},
+    "feedback_rounds": {"withheld_groups"},
+    "feedback_raters": {"rater_group"},
+    "feedback_responses": {"id", "rater_group"},
 }
 
 

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Allowed direction: webapp → plans → training → person_profile → evaluations → assessments
-# → competencies → core.
+# Allowed direction: webapp → plans → training → person_profile → feedback → evaluations
+# → assessments → competencies → core.
 ORDER = [
     "core",
     "competencies",
     "assessments",
     "evaluations",
+    "feedback",
     "person_profile",
     "training",
     "plans",

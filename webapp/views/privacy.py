@@ -121,6 +121,7 @@ def erase(user_id: int):
                 evidence_root(current_app),
                 export_dir(current_app),
                 outbox_dir(current_app),
+                secret_key=current_app.secret_key,
             ),
             ValidationError,
         )
