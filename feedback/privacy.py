@@ -22,7 +22,8 @@ from feedback.receipts import receipt_of
 
 def export_person(session: Session, person: User) -> dict[str, Any]:
     """Rounds about the person (not the answers: those belong to no one) and the requests
-    made to them, with whether they answered."""
+    made to them, with whether they answered (by round number: the export names nobody
+    else)."""
     about = session.scalars(
         sa.select(FeedbackRound)
         .where(FeedbackRound.subject_id == person.id)
@@ -31,7 +32,6 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
     asked = session.scalars(
         sa.select(FeedbackRater)
         .where(sa.or_(FeedbackRater.user_id == person.id, FeedbackRater.email == person.email))
-        .options(joinedload(FeedbackRater.round).joinedload(FeedbackRound.subject))
         .order_by(FeedbackRater.id)
     )
     return {
@@ -46,7 +46,7 @@ def export_person(session: Session, person: User) -> dict[str, Any]:
         ],
         "feedback_requests_to_you": [
             {
-                "about": rater.round.subject.name,
+                "round": rater.round_id,
                 "group": rater.group,
                 "asked_at": iso_or_none(rater.invited_at),
                 "answered": rater.has_answered,

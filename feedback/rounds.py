@@ -249,28 +249,6 @@ def ask_rater(
     return RaterRequest(rater, token)
 
 
-def withdraw_rater(
-    session: Session, feedback_round: FeedbackRound, actor: User, rater_id: int, *, today: date
-) -> None:
-    """Take back a request nobody has answered yet (an answer, once given, stays)."""
-    require_open(feedback_round, today)
-    rater = next((r for r in feedback_round.raters if r.id == rater_id), None)
-    if rater is None:
-        raise NotFoundError("Nobody with this id was asked in this round.")
-    if rater.has_answered:
-        raise ConflictError(
-            f"{rater.name} has answered already; an answer given stays with the round."
-        )
-    feedback_round.raters.remove(rater)
-    record_event(
-        session,
-        actor=actor,
-        action="feedback.rater.withdraw",
-        entity=feedback_round,
-        before={"group": rater.group, "email": rater.email},
-    )
-
-
 def raters_to_remind(feedback_round: FeedbackRound, now=None) -> list[FeedbackRater]:
     """Those who have not answered and were not reminded in the last day."""
     now = now or utcnow()

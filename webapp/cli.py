@@ -24,12 +24,14 @@ from core.audit import record_event
 from core.backup import BackupError, backup_database, restore_database
 from core.errors import DomainError
 from core.users import Role, create_user, get_user_by_email
+from feedback.receipts import receipt_key
 from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
 from training.enrollment_outcomes import refresh_outcomes
 from training.history import TooLittleHistoryError, train_and_save
 from webapp.cli_plans import plans_cli
 from webapp.demo import DEMO_PASSWORD, seed_demo_assessments, seed_demo_draft, seed_demo_people
 from webapp.demo_evaluations import seed_demo_evaluations
+from webapp.demo_feedback import seed_demo_feedback
 from webapp.demo_plans import seed_demo_plans
 from webapp.demo_training import seed_demo_training
 from webapp.extensions import db
@@ -85,6 +87,9 @@ def seed_command(demo: bool) -> None:
         )
         projects = seed_demo_evaluations(db.session) if demo else []
         plans = seed_demo_plans(db.session) if demo else []
+        feedback = (
+            seed_demo_feedback(db.session, receipt_key(current_app.secret_key)) if demo else []
+        )
     state = "loaded" if created else "already present"
     click.echo(f"Framework {framework.name} v{framework.version_label}: {state}.")
     if demo_draft is not None:
@@ -106,6 +111,8 @@ def seed_command(demo: bool) -> None:
         click.echo(f"Demo evaluation projects (generated, labelled as demo data): {state}.")
         state = "; ".join(plans) if plans else "already present"
         click.echo(f"Demo development plans (generated, labelled as demo data): {state}.")
+        state = "; ".join(feedback) if feedback else "already present"
+        click.echo(f"Demo feedback rounds (generated, labelled as demo data): {state}.")
         click.echo("\nDemo logins (generated demo data, not real people):")
         width = max(len(p.email) for p, _ in people)
         click.echo(f"  {'email'.ljust(width)}  {'role'.ljust(14)}  password")

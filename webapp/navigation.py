@@ -66,6 +66,12 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
                 frozenset({"evaluations"}),
             ),
             NavItem("My team", "people.team", frozenset({Role.MANAGER})),
+            NavItem(
+                "Feedback",
+                "feedback.index",
+                frozenset({Role.CANDIDATE, Role.MANAGER, Role.HR}),
+                frozenset({"feedback"}),
+            ),
         ),
     ),
     NavGroup(

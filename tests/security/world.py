@@ -101,6 +101,8 @@ EVALUATORS = frozenset({"manager", "manager2"})
 PLAN_AUTHORS = frozenset({"candidate", "manager"})
 PLAN_READERS = PLAN_AUTHORS | HR
 MANAGERS = frozenset({"manager", "manager2"})
+PARTICIPANTS = SIGNED_IN - ADMIN
+FEEDBACK_FOLLOWERS = frozenset({"candidate2", "manager2", "hr"})
 
 # endpoint -> (roles allowed, URL arguments by name of the world's ids)
 TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
@@ -235,6 +237,23 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     # An unknown invitation token gets a 404 with one generic message; people already signed in
     # are sent home instead. Real links are tested in tests/web/test_evaluations.py.
     "invitations.accept": (SIGNED_IN, {"token": "=not-a-real-invitation-token"}),
+    # Feedback rounds: the demo's open round is about Sam (candidate2), whose line manager is
+    # manager2; HR follows every round. Alex (candidate) is asked in it as a peer.
+    "feedback.index": (PARTICIPANTS, {}),
+    "feedback.new": (PARTICIPANTS, {}),
+    "feedback.detail": (FEEDBACK_FOLLOWERS, {"round_id": "feedback_round"}),
+    "feedback.results_page": (FEEDBACK_FOLLOWERS, {"round_id": "feedback_round"}),
+    "feedback.add_rater": (FEEDBACK_FOLLOWERS, {"round_id": "feedback_round"}),
+    "feedback.remind": (FEEDBACK_FOLLOWERS, {"round_id": "feedback_round"}),
+    "feedback.close": (FEEDBACK_FOLLOWERS, {"round_id": "feedback_round"}),
+    "feedback.minimum": (HR, {"round_id": "feedback_round"}),
+    "feedback.export_csv": (HR, {}),
+    "feedback.answer": (OWNER, {"rater_id": "feedback_request"}),
+    "feedback.answer_autosave": (OWNER, {"rater_id": "feedback_request"}),
+    # Whoever holds an outsider's link answers with it, signed in or not.
+    "feedback.link": (EVERYONE, {"token": "feedback_token"}),
+    "feedback.link_autosave": (EVERYONE, {"token": "feedback_token"}),
+    "feedback.thanks": (EVERYONE, {}),
     # Development plans: the owner's current draft. The person and their line manager work on
     # it; HR reads and approves it.
     "plans.index": (SIGNED_IN, {}),
@@ -486,12 +505,47 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
                 Assessment.subject_id == owner.id,
             )
         )
+        world.ids.update(_feedback_ids(session, owner))
         session.commit()
     world.ids["import_token"] = _hr_import_token(world)
     (tmp / "instance").mkdir(parents=True, exist_ok=True)
     world.snapshot()
     app.config["WTF_CSRF_ENABLED"] = csrf
     return world
+
+
+def _feedback_ids(session, owner) -> dict[str, object]:
+    """The demo's open round about Sam, Alex's request in it, and an outsider's link."""
+    from feedback.models import FeedbackRater, FeedbackRound
+    from feedback.receipts import receipt_key
+    from feedback.rounds import ask_rater
+    from webapp.demo_feedback import seed_demo_feedback
+
+    seed_demo_feedback(session, receipt_key(TEST_SECRET_KEY))
+    open_round = session.scalar(
+        sa.select(FeedbackRound)
+        .where(FeedbackRound.closed_at.is_(None))
+        .order_by(FeedbackRound.closes_on.desc())
+    )
+    request = session.scalar(
+        sa.select(FeedbackRater).where(
+            FeedbackRater.round_id == open_round.id, FeedbackRater.user_id == owner.id
+        )
+    )
+    asked = ask_rater(
+        session,
+        open_round,
+        open_round.subject,
+        group="other",
+        email="world.outsider@example.org",
+        name="World Outsider",
+        today=open_round.created_at.date(),
+    )
+    return {
+        "feedback_round": open_round.id,
+        "feedback_request": request.id,
+        "feedback_token": asked.link_token,
+    }
 
 
 def _hr_import_token(world: World) -> str:
