@@ -213,6 +213,7 @@ class FeedbackResponse(Base):
         back_populates="response", cascade="all, delete-orphan"
     )
     attributed_to: Mapped[User | None] = relationship()
+    round: Mapped[FeedbackRound] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint(

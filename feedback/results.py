@@ -181,9 +181,11 @@ def results_of(
     today: date,
     self_levels: Mapping[str, int] | None = None,
     evaluated_levels: Mapping[str, int] | None = None,
+    invited: Mapping[RaterGroup, int] | None = None,
 ) -> RoundResults:
     """The results of a closed round (``self_levels`` and ``evaluated_levels`` by competency
-    uuid, shown beside). Raises ConflictError while the round is open."""
+    uuid, shown beside; ``invited`` per group, counted from the round's raters unless given).
+    Raises ConflictError while the round is open."""
     if not feedback_round.is_closed(today):
         raise ConflictError(
             f"Results appear when the round closes (after {feedback_round.closes_on:%d %b %Y})."
@@ -194,9 +196,11 @@ def results_of(
     by_group: dict[RaterGroup, list[FeedbackResponse]] = {g: [] for g in RaterGroup}
     for response in responses:
         by_group[RaterGroup(response.group)].append(response)
-    invited = {g: 0 for g in RaterGroup}
-    for rater in feedback_round.raters:
-        invited[RaterGroup(rater.group)] += 1
+    if invited is None:
+        invited = {g: 0 for g in RaterGroup}
+        for rater in feedback_round.raters:
+            invited[RaterGroup(rater.group)] += 1
+    invited = {g: invited.get(g, 0) for g in RaterGroup}
 
     rules = {g: _group_rule(feedback_round, g, len(by_group[g])) for g in RaterGroup}
     questions = feedback_round.questions
@@ -298,21 +302,6 @@ def _answer(response: FeedbackResponse, competency_id: int) -> int | None:
     return next((a.level for a in response.answers if a.competency_id == competency_id), None)
 
 
-def latest_closed_round(session: Session, person_id: int, today: date) -> FeedbackRound | None:
-    """The person's most recently closed round, with its questions (one query)."""
-    closed = sa.or_(FeedbackRound.closed_at.is_not(None), FeedbackRound.closes_on < today)
-    return session.scalar(
-        sa.select(FeedbackRound)
-        .where(FeedbackRound.subject_id == person_id, closed)
-        .options(
-            selectinload(FeedbackRound.questions).joinedload(FeedbackQuestion.competency),
-            selectinload(FeedbackRound.raters),
-        )
-        .order_by(FeedbackRound.closes_on.desc(), FeedbackRound.id.desc())
-        .limit(1)
-    )
-
-
 @dataclass(frozen=True)
 class ColleagueLevel:
     """What colleagues see of one competency: the pooled median of the shown answers."""
@@ -323,14 +312,41 @@ class ColleagueLevel:
 
 
 def colleague_levels(session: Session, person_id: int, today: date) -> dict[str, ColleagueLevel]:
-    """By competency uuid, the latest closed round's pooled median where it may be shown."""
-    feedback_round = latest_closed_round(session, person_id, today)
-    if feedback_round is None:
+    """By competency uuid, the pooled median of the person's latest closed round where it may
+    be shown: one query, with or without a round."""
+    closed = sa.or_(FeedbackRound.closed_at.is_not(None), FeedbackRound.closes_on < today)
+    latest = (
+        sa.select(FeedbackRound.id)
+        .where(FeedbackRound.subject_id == person_id, closed)
+        .order_by(FeedbackRound.closes_on.desc(), FeedbackRound.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    responses = (
+        session.scalars(
+            sa.select(FeedbackResponse)
+            .where(FeedbackResponse.round_id == latest)
+            .options(
+                joinedload(FeedbackResponse.answers),
+                joinedload(FeedbackResponse.attributed_to),
+                joinedload(FeedbackResponse.round)
+                .joinedload(FeedbackRound.questions)
+                .joinedload(FeedbackQuestion.competency),
+            )
+            .order_by(FeedbackResponse.id)
+        )
+        .unique()
+        .all()
+    )
+    if not responses:
         return {}
-    responses = load_responses(session, [feedback_round.id])[feedback_round.id]
-    results = results_of(feedback_round, responses, today=today)
+    feedback_round = responses[0].round
+    # Levels need no invitation counts: the raters are not loaded.
+    results = results_of(feedback_round, responses, today=today, invited={})
     return {
-        row.uuid: ColleagueLevel(row.overall.spread.median, row.overall.count, feedback_round.id)
+        row.uuid: ColleagueLevel(
+            row.overall.spread.median, row.overall.spread.count, feedback_round.id
+        )
         for row in results.rows
         if row.overall.is_shown
     }

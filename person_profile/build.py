@@ -27,6 +27,7 @@ from assessments.models import Certification, Qualification
 from competencies.models import Framework, RoleProfile, ScaleLevel
 from competencies.role_axes import framework_axes, role_axes
 from evaluations.levels import EvaluationInfo, evaluated_rating_rows, released_evaluations
+from feedback.results import colleague_levels
 from person_profile.qualifications import (
     HeldCertification,
     HeldQualification,
@@ -58,6 +59,10 @@ class CompetencyRow:
     gap: int | None
     trend: tuple[int | None, ...]  # self level per submitted round, oldest first
     trend_delta: int | None
+    # The latest closed feedback round's pooled median, where its anonymity rules show one:
+    # a third source beside self and evaluated, never averaged into either.
+    colleague_level: int | None = None
+    colleague_count: int = 0
 
     @property
     def is_must(self) -> bool:
@@ -94,6 +99,9 @@ class PersonProfile:
     qualifications: QualificationsCheck | None
     max_level: int = 5
     evaluations: tuple[EvaluationInfo, ...] = ()  # released projects behind the evaluated levels
+    # Self against colleagues (blind spots, hidden strengths), beside ``perception``.
+    colleague_perception: tuple[scoring.PerceptionGap, ...] = ()
+    feedback_round_id: int | None = None
 
     @property
     def chart_rows(self) -> list[CompetencyRow]:
@@ -107,6 +115,10 @@ class PersonProfile:
     @property
     def has_evaluations(self) -> bool:
         return any(r.evaluated_level is not None for r in self.rows)
+
+    @property
+    def has_colleague_levels(self) -> bool:
+        return any(r.colleague_level is not None for r in self.rows)
 
     def row(self, code: str) -> CompetencyRow:
         """The row of one competency by code."""
@@ -145,8 +157,9 @@ def build_person_profile(
 ) -> PersonProfile:
     """The person's profile against ``role_profile_id`` (default: their current target role).
 
-    Eight queries whatever the data: role, requirements, rounds, self ratings, evaluator
-    ratings, released evaluations, qualifications, certifications.
+    A fixed number of queries whatever the data: role, requirements, rounds, self ratings,
+    evaluator ratings, released evaluations, qualifications, certifications, and the latest
+    closed feedback round with its answers.
     """
     today = today or date.today()
     target = _target_role(session, person_id, role_profile_id)
@@ -162,6 +175,7 @@ def build_person_profile(
         sa.select(Certification).where(Certification.person_id == person_id)
     ).all()
 
+    colleagues = colleague_levels(session, person_id, today)
     latest = latest_self_levels(rounds, self_ratings)
     evaluated = scoring.evaluated_levels(evaluator_rows)
     evaluator_counts: dict[str, set[int]] = {}
@@ -183,6 +197,7 @@ def build_person_profile(
     for standing in standings:
         axis = by_code[standing.code]
         own = latest.get(axis.uuid)
+        colleague = colleagues.get(axis.uuid)
         trend = tuple(per_round.get((r.assessment_id, axis.uuid)) for r in rounds)
         rows.append(
             CompetencyRow(
@@ -209,6 +224,8 @@ def build_person_profile(
                         for r, level in zip(rounds, trend, strict=True)
                     ]
                 ),
+                colleague_level=colleague.median if colleague else None,
+                colleague_count=colleague.count if colleague else 0,
             )
         )
     if not target:
@@ -243,6 +260,13 @@ def build_person_profile(
         readiness=readiness,
         fit_parts=fit_parts,
         perception=tuple(scoring.perception_gaps(self_by_code, evaluated_by_code)),
+        colleague_perception=tuple(
+            scoring.perception_gaps(
+                self_by_code,
+                {r.code: r.colleague_level for r in rows if r.colleague_level is not None},
+            )
+        ),
+        feedback_round_id=next(iter(colleagues.values())).round_id if colleagues else None,
         qualifications=check,
         max_level=(target[2] if target and target[2] else 5),
         evaluations=tuple(evaluations),

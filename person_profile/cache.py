@@ -22,6 +22,7 @@ from assessments.stamps import assessment_stamp_parts
 from competencies.models import Framework, RoleProfile
 from core.cache import LRUCache, Stamp, cached, side_by_side
 from evaluations.models import EvaluationProject
+from feedback.models import FeedbackResponse, FeedbackRound
 from person_profile.build import PersonProfile, build_person_profile
 
 MAX_ENTRIES = 4096
@@ -54,6 +55,14 @@ def person_profile_stamp_parts(person_id: sa.BindParameter) -> list[sa.Select]:
         sa.select(side_by_side(sa.func.count(), sa.func.max(Certification.id))).where(
             Certification.person_id == person_id
         ),
+        # Closing, a raised minimum or a withheld group moves a round's version; an erased
+        # answer lowers the count of answers. The closing day itself is in the cache key.
+        sa.select(
+            side_by_side(sa.func.count(FeedbackRound.id), sa.func.sum(FeedbackRound.version))
+        ).where(FeedbackRound.subject_id == person_id),
+        sa.select(sa.func.count(FeedbackResponse.id))
+        .join(FeedbackRound, FeedbackRound.id == FeedbackResponse.round_id)
+        .where(FeedbackRound.subject_id == person_id),
         sa.select(sa.func.max(Framework.published_at)),
         sa.select(sa.func.count()).where(RoleProfile.is_retired),
     ]

@@ -44,6 +44,7 @@ class GapItem:
     target: int | None
     gap: int | None
     position: int = 0
+    colleague_level: int | None = None  # colleagues' median in the latest closed round
 
     @property
     def is_must(self) -> bool:

@@ -90,6 +90,7 @@ class GapLine:
     level: int | None
     is_self_reported: bool
     gap: int | None
+    colleague_level: int | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def document_from(
             level=row.level,
             is_self_reported=row.source == "self",
             gap=row.gap,
+            colleague_level=row.colleague_level,
         )
         for row in profile.rows
         if row.requirement is not None

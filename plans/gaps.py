@@ -83,6 +83,7 @@ def gap_items(profile: PersonProfile) -> list[builder.GapItem]:
             target=row.target,
             gap=row.gap,
             position=row.position,
+            colleague_level=row.colleague_level,
         )
         for row in profile.rows
     ]

@@ -343,3 +343,41 @@ class FakeAutogroup:
     def write_text(self, text: str) -> None:
         self.nice = int(text)
         self.writes.append(self.nice)
+
+
+def make_closed_feedback_round(session: Session, subject: User, answers: list[dict], group="peer"):
+    """A feedback round about ``subject`` answered once per dict of ``{code: level}`` by
+    outsiders of ``group``, then closed (needs the default framework)."""
+    from datetime import date
+
+    from competencies.services import current_framework
+    from feedback import answering, rounds
+    from feedback.receipts import receipt_key
+
+    today = date.today()
+    framework = current_framework(session)
+    codes = competencies_by_code(session, framework.id)
+    asked = sorted({code for levels in answers for code in levels})
+    feedback_round = rounds.open_round(
+        session,
+        subject,
+        subject,
+        framework.id,
+        rounds.RoundInput([codes[c].id for c in asked], closes_on=today),
+        today=today,
+    )
+    for i, levels in enumerate(answers):
+        rater = rounds.ask_rater(
+            session,
+            feedback_round,
+            subject,
+            group=group,
+            email=f"rater{i}.{feedback_round.id}@example.org",
+            name=f"Rater {i}",
+            today=today,
+        ).rater
+        raw = {codes[c].id: str(levels[c]) if c in levels else "none" for c in asked}
+        answering.save_draft(session, rater, raw, "", expected_version=rater.version, today=today)
+        answering.submit(session, rater, receipt_key=receipt_key("test"), today=today)
+    rounds.close_round(session, feedback_round, subject, today=today)
+    return feedback_round

@@ -461,3 +461,24 @@ def test_the_export_of_a_rater_lists_requests_not_answers(session, world):
         "answered",
         "draft_answers",
     }
+
+
+def test_the_profile_shows_colleagues_as_a_third_source_once_the_round_closed(session, world):
+    from assessments.scoring import Perception
+    from person_profile.build import build_person_profile
+    from tests.factories import make_self_round
+
+    make_self_round(session, world["ann"], {"LEA-02": 5, "LEA-03": 1}, default_level=None)
+    fr = _closed_round(session, world, {"peer": [2, 3, 3], "report": [4, 5]})
+    session.flush()
+    before = build_person_profile(session, world["ann"].id, today=TODAY)
+    assert not before.has_colleague_levels  # still open on TODAY
+    after = build_person_profile(session, world["ann"].id, today=LATER)
+    row = after.row("LEA-02")
+    assert (row.colleague_level, row.colleague_count) == (3, 3)  # peers only: reports hidden
+    assert row.self_level == 5 and row.level == 5  # never averaged into the effective level
+    assert after.feedback_round_id == fr.id
+    assert {(g.code, g.kind) for g in after.colleague_perception} == {
+        ("LEA-02", Perception.BLIND_SPOT),
+        ("LEA-03", Perception.HIDDEN_STRENGTH),
+    }

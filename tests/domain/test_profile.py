@@ -12,7 +12,12 @@ from competencies.models import Requirement, RoleProfile, RoleRequirement
 from competencies.services import seed_default_framework
 from core.users import Role
 from person_profile.build import build_person_profile
-from tests.factories import make_project_assessment, make_self_round, make_user
+from tests.factories import (
+    make_closed_feedback_round,
+    make_project_assessment,
+    make_self_round,
+    make_user,
+)
 
 
 @pytest.fixture()
@@ -166,10 +171,11 @@ def test_the_profile_takes_the_same_number_of_queries_however_much_data(session,
         evaluator = make_user(session, role=Role.MANAGER)
         make_project_assessment(session, person, evaluator, {"DEL-01": 2})
     add_qualification(session, person, kind="comparable", title="Bootcamp")
+    make_closed_feedback_round(session, person, [{"LEA-02": 2}, {"LEA-02": 3}, {"LEA-02": 4}])
     session.flush()
     session.expire_all()
     large = _count_queries(session, lambda: build_person_profile(session, person_id))
-    assert small == large == 8  # see build_person_profile: one query per kind of data
+    assert small == large == 9  # see build_person_profile: one query per kind of data
 
 
 def test_requirements_rows_use_the_role_not_the_competency(session, framework):

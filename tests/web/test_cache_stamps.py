@@ -25,6 +25,7 @@ from core.users import User, get_user_by_email
 from evaluations.models import EvaluationProject
 from tests.factories import (
     approved_plan,
+    make_closed_feedback_round,
     make_plan,
     make_project,
     make_project_assessment,
@@ -122,6 +123,11 @@ def _self_rating(w: World) -> Check:
     make_self_round(w.session, w.alex, {"DEL-01": 1, "PER-03": 5}, default_level=2)
     # The gap table's row: the competency, the levels and "(self)" for a self-reported level.
     return lambda html: "5 (self)" in _text(_row(html, "Resilience", "(self)"))
+
+
+def _feedback_round(w: World) -> Check:
+    make_closed_feedback_round(w.session, w.alex, [{"DEL-01": 4}, {"DEL-01": 4}, {"DEL-01": 5}])
+    return lambda html: "4 (3 answers)" in _text(_row(html, "Planning"))
 
 
 def _evaluator_rating(w: World) -> Check:
@@ -397,6 +403,7 @@ def _overview_budget(w: World) -> Check:
 CASES = {
     "profile": {
         "a self rating": _self_rating,
+        "a closed feedback round": _feedback_round,
         "an evaluator's corrected rating": _evaluator_rating,
         "a project's release": _release,
         "a released project's title": _project_title,

@@ -26,10 +26,11 @@ pytestmark = [pytest.mark.both_databases, pytest.mark.slow]
 
 MAX_QUERIES = 10
 # A page whose cached parts must be built again (after a change to what it shows) reads the
-# user, the stamp and everything it is built from: the recommendations page 25 (target role,
-# profile, catalogue, enrollments, track record, plan goals). It must still not grow with
-# the data. A warm cached page reads the user and its stamp (2; the comparison 4).
-MAX_COLD_QUERIES = 25
+# user, the stamp and everything it is built from: the recommendations page 26 (target role,
+# profile with colleagues' feedback, catalogue, enrollments, track record, plan goals). It
+# must still not grow with the data. A warm cached page reads the user and its stamp (2; the
+# comparison 4).
+MAX_COLD_QUERIES = 26
 # Pages allowed over MAX_QUERIES on a warm visit (none today); any growth still fails.
 OVER_THE_LIMIT: dict[str, int] = {}
 
