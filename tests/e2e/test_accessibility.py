@@ -26,6 +26,11 @@ PAGES = {
         "/training/mine",
         "/my-evaluations/",
         "/plans/",
+        "/feedback/",
+        "/feedback/new",
+        "/feedback/1",
+        "/feedback/1/results",
+        "/feedback/requests/13",  # Alex's request in the demo's open round about Sam
     ],
     "manager@example.com": [
         "/",
@@ -33,6 +38,8 @@ PAGES = {
         "/evaluations/1",
         "/evaluations/1/comparison",
         "/evaluations/3",
+        "/feedback/",
+        "/feedback/1/results",
     ],
     "hr@example.com": [
         "/",
@@ -44,6 +51,8 @@ PAGES = {
         "/hr/plans/overview",
         "/hr/plans/heatmap",
         "/hr/plans/exports",
+        "/feedback/",
+        "/feedback/2",
     ],
     "admin@example.com": ["/admin/users", "/admin/audit"],
 }
