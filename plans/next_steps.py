@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from competencies.models import Framework, FrameworkStatus
 from core.users import User
 from plans.models import DevelopmentPlan, GoalStatus, PlanGoal, PlanStatus
 from training.models import Enrollment, EnrollmentStatus
@@ -137,10 +138,34 @@ def team_steps(session: Session, manager: User) -> TeamSteps:
     return TeamSteps(people=people, drafts=drafts, proposed=proposed, without_plan=without)
 
 
-def plans_waiting_for_hr(session: Session) -> int:
-    """How many plans are proposed and wait for HR's approval (one query)."""
-    return session.scalar(
+@dataclass(frozen=True)
+class HrSteps:
+    """HR's work waiting: plans proposed for approval, and framework drafts not yet published
+    (a new version HR started, or a file imported from Moodle or a CASE tool, which always
+    arrives as a draft)."""
+
+    plans_waiting: int
+    drafts_waiting: int
+
+
+def hr_steps(session: Session) -> HrSteps:
+    """Both of HR's queues counted in one query."""
+    plans = (
         sa.select(sa.func.count())
         .select_from(DevelopmentPlan)
         .where(DevelopmentPlan.status == PlanStatus.PROPOSED.value)
+        .scalar_subquery()
     )
+    drafts = (
+        sa.select(sa.func.count())
+        .select_from(Framework)
+        .where(Framework.status == FrameworkStatus.DRAFT.value)
+        .scalar_subquery()
+    )
+    plans_waiting, drafts_waiting = session.execute(sa.select(plans, drafts)).one()
+    return HrSteps(plans_waiting=plans_waiting, drafts_waiting=drafts_waiting)
+
+
+def plans_waiting_for_hr(session: Session) -> int:
+    """How many plans are proposed and wait for HR's approval (one query)."""
+    return hr_steps(session).plans_waiting
