@@ -1,10 +1,17 @@
 """The home page of each role says what to do next, with exact counts and links."""
 
+import re
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
+from assessments.models import Assessment, Rating, TargetRoleChoice
+from competencies.drafts import create_draft
+from competencies.services import current_framework
 from core.users import get_user_by_email
 from plans.goals import add_goal
-from tests.factories import goal_input, make_plan, target
+from plans.readiness_trend import quarter_label, quarter_start
+from tests.factories import goal_input, make_plan, make_self_round, make_user, target
 
 
 def _user(db_session, email):
@@ -50,6 +57,76 @@ def test_a_line_manager_sees_the_team_and_hr_the_approval_queue(client_for, db_s
     assert "1 without an open plan" in other
     hr = client_for("hr").get("/").get_data(as_text=True)
     assert "No plan waits for approval." in hr and "Organisation overview" in hr
+
+
+def _in_last_quarter(db_session, person, rounds=()):
+    """Move the person's target-role choice and ``rounds`` into the previous quarter."""
+    when = quarter_start(date.today()) - timedelta(days=20)
+    db_session.execute(
+        sa.update(TargetRoleChoice)
+        .where(TargetRoleChoice.person_id == person.id)
+        .values(chosen_at=when)
+    )
+    for assessment in rounds:
+        db_session.execute(
+            sa.update(Assessment).where(Assessment.id == assessment.id).values(submitted_at=when)
+        )
+        db_session.execute(
+            sa.update(Rating).where(Rating.assessment_id == assessment.id).values(created_at=when)
+        )
+
+
+def _cells(html, role_name):
+    """The readiness table's cells for ``role_name`` as text: now, then, change."""
+    start = html.index(f">{role_name}</a></th>")
+    row = html[start : html.index("</tr>", start)]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def test_hr_sees_readiness_this_quarter_against_last_and_drafts_to_publish(client_for, db_session):
+    alex = _user(db_session, "candidate@example.com")
+    target(db_session, alex, "JITPM")
+    _in_last_quarter(db_session, alex, [make_self_round(db_session, alex, default_level=1)])
+    make_self_round(db_session, alex, default_level=3)  # ready only since this quarter
+    newcomer = make_user(db_session)
+    target(db_session, newcomer, "ITPM")  # chosen this quarter: nobody aimed at it then
+    make_self_round(db_session, newcomer, default_level=1)
+    hr = _user(db_session, "hr@example.com")
+    create_draft(db_session, current_framework(db_session), hr)
+    db_session.commit()
+    html = client_for("hr").get("/").get_data(as_text=True)
+    this = quarter_start(date.today())
+    last = quarter_label(this - timedelta(days=1))
+    assert f"Readiness per role, {quarter_label(this)} against {last}" in html
+    assert f'End of <span class="text-nowrap">{last}</span>' in html
+    assert _cells(html, "Junior IT Project Manager") == ["100 % 1 of 1", "0 % 0 of 1", "+100 pts"]
+    # Nobody aimed at this role last quarter: no share then, and no change, rather than 0 %.
+    assert _cells(html, "IT Project Manager") == [
+        "0 % 0 of 1",
+        "— nobody aimed at this role",
+        "— no change to show",
+    ]
+    assert "Senior IT Project Manager" not in html  # nobody aims at it
+    assert 'href="/hr/plans/heatmap?role=JITPM"' in html and 'href="/hr/plans/overview"' in html
+    assert "<strong>1</strong> draft version of the framework waits" in html
+    assert 'href="/framework/versions/">Review drafts' in html
+
+
+def test_hr_home_shows_a_new_self_assessment_at_once(client_for, db_session):
+    """HR's home keeps readiness in a cache, yet the very next visit after a change shows it."""
+    alex = _user(db_session, "candidate@example.com")
+    target(db_session, alex, "JITPM")
+    db_session.commit()
+    hr = client_for("hr")
+
+    def ready_now():
+        return _cells(hr.get("/").get_data(as_text=True), "Junior IT Project Manager")[0]
+
+    assert ready_now() == "0 % 0 of 1"
+    make_self_round(db_session, alex, default_level=3)
+    db_session.commit()
+    assert ready_now() == "100 % 1 of 1"
 
 
 def test_an_admin_sees_accounts_and_recent_changes(client_for):

@@ -18,7 +18,8 @@ from evaluations.membership import open_request_count
 from evaluations.release import candidate_projects
 from evaluations.sheets import manager_overview
 from person_profile.cache import cached_person_profile
-from plans.next_steps import candidate_steps, plans_waiting_for_hr, team_steps
+from plans.next_steps import candidate_steps, hr_steps, team_steps
+from plans.readiness_trend import readiness_trend
 from webapp.auth import any_signed_in
 from webapp.extensions import db
 
@@ -46,7 +47,7 @@ def home():
             team=team_steps(db.session, current_user),
         )
     elif current_user.has_role(Role.HR):
-        context.update(plans_waiting=plans_waiting_for_hr(db.session))
+        context.update(hr=hr_steps(db.session), readiness=readiness_trend(db.session, today))
     elif current_user.has_role(Role.ADMIN):
         context.update(
             accounts=account_summary(db.session),
