@@ -346,6 +346,7 @@ def _passes_gate(role: _Role | None, levels: _Levels | None) -> bool:
 
 
 # Each person's (ready now, ready then), kept under the stamp of their own inputs.
+RESCORE_SLICE = 5000
 READY_NOW_AND_THEN: LRUCache[tuple[bool, bool]] = LRUCache(200_000)
 # The whole answer per day, kept under the organisation's stamp.
 TRENDS: LRUCache[QuarterReadiness] = LRUCache(16)
@@ -375,7 +376,11 @@ def _trend(session: Session, roles: dict[str, _Role], since: datetime) -> Quarte
 
     def score(stale: list[int]) -> dict[int, tuple[bool, bool]]:
         uuids = sorted({r.code for role in roles.values() for r in role.gate})
-        levels = _levels(session, stale, uuids, since)
+        levels: dict[tuple[int, int], _Levels] = {}
+        # The query lists the people twice: in slices, a recomputation of a large
+        # organisation stays under SQLite's limit of bound parameters per statement.
+        for start in range(0, len(stale), RESCORE_SLICE):
+            levels.update(_levels(session, stale[start : start + RESCORE_SLICE], uuids, since))
         return {
             person_id: (
                 _passes_gate(roles.get(by_id[person_id].role_now), levels.get((NOW, person_id))),
