@@ -334,6 +334,15 @@ def progress_of(feedback_round: FeedbackRound) -> list[GroupProgress]:
     return result
 
 
+def open_round_count(session: Session, today: date) -> int:
+    """Rounds still taking answers, organisation-wide (one query, for HR's home page)."""
+    return session.scalar(
+        sa.select(sa.func.count(FeedbackRound.id)).where(
+            FeedbackRound.closed_at.is_(None), FeedbackRound.closes_on >= today
+        )
+    )
+
+
 def rounds_about(session: Session, person_id: int) -> list[FeedbackRound]:
     """A person's rounds, newest first."""
     return list(

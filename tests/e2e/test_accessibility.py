@@ -114,3 +114,28 @@ def test_the_heatmap_fits_a_laptop_window_and_scrolls_by_itself_on_a_phone(brows
     )
     screenshot(page, "heatmap-phone")
     context.close()
+
+
+HOME_PAGES = {
+    "candidate@example.com": "Your readiness",
+    "manager2@example.com": "colleague",
+    "hr@example.com": "Feedback rounds open",
+    "admin@example.com": "Accounts to look at",
+}
+
+
+@pytest.mark.parametrize("who", sorted(HOME_PAGES))
+def test_each_home_page_fits_a_phone_and_a_laptop(browser, demo_server, who):
+    """Issue 23: each role's home page looks right on a phone-sized screen: nothing makes the
+    page wider than the phone (screen-reader text in a scrolling table once did)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, demo_server, who)
+    page.wait_for_url(f"{demo_server}/")
+    assert page.get_by_text(HOME_PAGES[who]).first.is_visible()
+    name = who.split("@")[0]
+    screenshot(page, f"home-{name}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, f"home-{name}-phone")
+    context.close()

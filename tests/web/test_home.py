@@ -133,3 +133,45 @@ def test_an_admin_sees_accounts_and_recent_changes(client_for):
     html = client_for("admin").get("/").get_data(as_text=True)
     assert "0 accounts locked right now" in html and "invited and never signed in" in html
     assert "Recent changes to accounts and personal data" in html and "Audit trail" in html
+
+
+def test_feedback_requests_and_open_rounds_show_on_the_home_pages(client_for, db_session):
+    from feedback import rounds
+
+    alex = _user(db_session, "candidate@example.com")
+    today = date.today()
+    round_ = rounds.open_round(
+        db_session,
+        alex,
+        alex,
+        current_framework_id(db_session),
+        rounds.RoundInput([first_competency_id(db_session)], closes_on=today + timedelta(days=5)),
+        today=today,
+    )
+    for email in ("candidate2@example.com", "manager2@example.com"):
+        rounds.ask_rater(db_session, round_, alex, group="peer", email=email, name="X", today=today)
+    db_session.commit()
+    for who in ("candidate2", "manager2"):
+        html = client_for(who).get("/").get_data(as_text=True)
+        assert "1 colleague</strong> asks for your feedback" in html and "/feedback/" in html
+    assert "asks for your feedback" not in client_for("candidate").get("/").get_data(as_text=True)
+    hr = client_for("hr").get("/").get_data(as_text=True)
+    assert "<strong>1</strong> round of feedback from colleagues takes answers now" in hr
+
+
+def current_framework_id(session):
+    from competencies.services import current_framework
+
+    return current_framework(session).id
+
+
+def first_competency_id(session):
+    import sqlalchemy as sa
+
+    from competencies.models import Competency
+
+    return session.scalar(
+        sa.select(Competency.id)
+        .where(Competency.framework_id == current_framework_id(session))
+        .order_by(Competency.position)
+    )

@@ -17,6 +17,8 @@ from core.users import Role, account_summary
 from evaluations.membership import open_request_count
 from evaluations.release import candidate_projects
 from evaluations.sheets import manager_overview
+from feedback.answering import open_request_count as feedback_request_count
+from feedback.rounds import open_round_count
 from person_profile.cache import cached_person_profile
 from plans.next_steps import candidate_steps, hr_steps, team_steps
 from plans.readiness_trend import readiness_trend
@@ -40,14 +42,20 @@ def home():
             steps=candidate_steps(db.session, current_user, today),
             evaluations=candidate_projects(db.session, current_user),
             open_requests=open_request_count(db.session, current_user),
+            feedback_requests=feedback_request_count(db.session, current_user.id, today),
         )
     elif current_user.has_role(Role.MANAGER):
         context.update(
             overview=manager_overview(db.session, current_user, today),
             team=team_steps(db.session, current_user),
+            feedback_requests=feedback_request_count(db.session, current_user.id, today),
         )
     elif current_user.has_role(Role.HR):
-        context.update(hr=hr_steps(db.session), readiness=readiness_trend(db.session, today))
+        context.update(
+            hr=hr_steps(db.session),
+            readiness=readiness_trend(db.session, today),
+            feedback_rounds_open=open_round_count(db.session, today),
+        )
     elif current_user.has_role(Role.ADMIN):
         context.update(
             accounts=account_summary(db.session),
