@@ -40,6 +40,21 @@ class PmiSide(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+class SfiaKind(enum.StrEnum):
+    """SFIA describes professional skills and, apart from them, generic attributes."""
+
+    SKILL = "skill"
+    ATTRIBUTE = "attribute"
+
+
+class EscoChoice(enum.StrEnum):
+    """What HR decided for one ESCO skill: map it, add it as a competency, or leave it out."""
+
+    MAP = "map"
+    ADD = "add"
+    SKIP = "skip"
+
+
 def _uuid() -> str:
     return str(uuid.uuid4())
 
@@ -176,6 +191,11 @@ class Competency(Base):
     sfia_code: Mapped[str | None] = mapped_column(sa.String(20))
     icb4_element: Mapped[str | None] = mapped_column(sa.String(120))
     esco_uri: Mapped[str | None] = mapped_column(sa.String(300))
+    # SFIA has professional skills (PRMG) and generic attributes (LEAD, COMM): see SfiaKind.
+    sfia_kind: Mapped[str | None] = mapped_column(sa.String(20))
+    # The levels at which each standard defines its competence, in that standard's own
+    # levels: {"ecf_code": [4, 5], "sfia_code": [3, 7]}. Outside them there is no equivalent.
+    crosswalk_levels: Mapped[dict[str, list[int]] | None] = mapped_column(sa.JSON)
     position: Mapped[int] = mapped_column(default=0)
     lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -237,6 +257,10 @@ class RoleProfile(Base):
     is_retired: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
     lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A profile made from an ESCO occupation names it, its ISCO-08 group and the ESCO version.
+    esco_uri: Mapped[str | None] = mapped_column(sa.String(300))
+    isco_group: Mapped[str | None] = mapped_column(sa.String(20))
+    esco_version: Mapped[str | None] = mapped_column(sa.String(40))
 
     framework: Mapped[Framework] = relationship(back_populates="role_profiles")
     requirements: Mapped[list[RoleRequirement]] = relationship(
@@ -301,3 +325,52 @@ class CompetencyRelation(Base):
         ),
         sa.CheckConstraint("competency_id <> related_id", name="not_related_to_itself"),
     )
+
+
+class EscoSkillMapping(Base):
+    """HR's standing decision for one ESCO skill within one framework lineage.
+
+    ``competency_uuid`` names the competency across versions, so the mapping survives
+    publishing; it is empty when HR chose to leave the skill out.
+    """
+
+    __tablename__ = "esco_skill_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_uuid: Mapped[str] = mapped_column(sa.String(36), index=True)
+    skill_uri: Mapped[str] = mapped_column(sa.String(300))
+    skill_label: Mapped[str] = mapped_column(sa.String(300), default="")
+    skill_type: Mapped[str] = mapped_column(sa.String(30), default="")
+    choice: Mapped[str] = mapped_column(sa.String(10))
+    competency_uuid: Mapped[str | None] = mapped_column(sa.String(36))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "framework_uuid", "skill_uri", name="uq_esco_skill_mappings_framework_skill"
+        ),
+        sa.CheckConstraint("choice IN ('map', 'add', 'skip')", name="choice_is_known"),
+    )
+
+
+class EscoImport(Base):
+    """One import of an ESCO occupation: what ESCO said, kept to show the next import's diff."""
+
+    __tablename__ = "esco_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_uuid: Mapped[str] = mapped_column(sa.String(36), index=True)
+    draft_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("frameworks.id", ondelete="SET NULL"), index=True
+    )
+    occupation_uri: Mapped[str] = mapped_column(sa.String(300))
+    occupation_label: Mapped[str] = mapped_column(sa.String(300))
+    isco_group: Mapped[str] = mapped_column(sa.String(20), default="")
+    esco_version: Mapped[str] = mapped_column(sa.String(40))
+    is_version_guessed: Mapped[bool] = mapped_column(default=False)
+    role_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    # [{"uri", "label", "relation": "essential"|"optional", "skill_type"}], in file order.
+    relations: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)

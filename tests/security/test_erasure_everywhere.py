@@ -135,6 +135,8 @@ NOT_PERSONAL = {
     "qualifications": {"kind"},
     "export_jobs": {"idempotency_key", "selection_key", "status", "result_name", "error"},
     "frameworks": {"created_by_id", "published_by_id"},
+    "esco_skill_mappings": {"updated_by_id"},  # who decided a mapping; ESCO content otherwise
+    "esco_imports": {"created_by_id"},
     "trainings": {"created_by_id"},
     "evaluation_projects": {"owner_id", "released_by_id"},
     "evaluation_project_members": {"role", "status"},
