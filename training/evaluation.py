@@ -122,6 +122,16 @@ class Case:
     excluded: np.ndarray
 
 
+def known_history(history: OutcomeHistory, people: np.ndarray, day: float) -> OutcomeHistory:
+    """What a deployment would have known about ``people`` just before ``day``.
+
+    Cut by the day each outcome was *observed* (the next assessment), not the day the
+    training ended: a training finished before the cut-off but assessed after it has no
+    label yet, and does not count in anyone's track record.
+    """
+    return history.select(np.isin(history.subjects, people)).as_of(day)
+
+
 def _completed_before(world: SyntheticWorld, person: int, day: float) -> np.ndarray:
     history = world.history
     mine = (history.subjects == person) & history.is_completed & (history.days < day)
@@ -157,6 +167,7 @@ def observed_cases(
             (history.subjects == p)
             & (history.days >= start)
             & (history.days < end)
+            & (history.observed_on < end)
             & history.enrollment_success
         )
         if not window.any():
@@ -255,7 +266,7 @@ def evaluate(
     history = world.history
 
     def history_of(people: np.ndarray, before: float) -> OutcomeHistory:
-        return history.select(np.isin(history.subjects, people) & (history.days < before))
+        return known_history(history, people, before)
 
     tuning_history = history_of(fit_people, val_cutoff)
     val_cases = observed_cases(world, val_people, val_cutoff, cutoff)

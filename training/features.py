@@ -254,6 +254,13 @@ class OutcomeHistory:
     Enrollment-level arrays (length E) say who took which training when; row-level arrays
     (length M) give, per covered competency of an enrollment, the levels before and after.
     ``subjects`` are pseudonymous integers: the recommender never needs to know who a person is.
+
+    A training ends on ``days`` but its outcome is only *observed* at the next assessment,
+    ``observed_days`` (nan while still pending; a drop is observed when it happens). Anything
+    that cuts the history at a date — a time hold-out, a track record "as known on day d" —
+    must cut by the observed day, or it learns from assessments made after the cut
+    (`as_of`). When ``observed_days`` is not given, outcomes count as observed when the
+    training ended.
     """
 
     codes: tuple[str, ...]
@@ -268,6 +275,14 @@ class OutcomeHistory:
     level_after: np.ndarray  # (M,) float
     targets: np.ndarray  # (M,) float, nan = no target
     is_must: np.ndarray  # (M,) bool
+    observed_days: np.ndarray | None = None  # (E,) float: day the outcome was seen; nan = pending
+
+    @cached_property
+    def observed_on(self) -> np.ndarray:
+        """(E,) day each enrollment's outcome became known (nan while pending)."""
+        if self.observed_days is None:
+            return np.asarray(self.days, dtype=float)
+        return np.asarray(self.observed_days, dtype=float)
 
     @property
     def n_rows(self) -> int:
@@ -292,21 +307,52 @@ class OutcomeHistory:
 
     @cached_property
     def track_record(self) -> tuple[np.ndarray, np.ndarray]:
-        """(E,) prior completions and prior success rate of the person before each enrollment."""
+        """(E,) completions and success rate of the person known when each enrollment ended.
+
+        Only outcomes observed strictly before that day count, so a row's own outcome (seen
+        later, at the next assessment) and later ones never feed its features.
+        """
         prior = np.zeros(len(self.subjects), dtype=np.int64)
         rate = np.full(len(self.subjects), np.nan)
-        order = np.lexsort((self.days, self.subjects))
-        last_subject = None
-        done = wins = 0
-        for e in order:
-            if self.subjects[e] != last_subject:
-                last_subject, done, wins = self.subjects[e], 0, 0
-            prior[e] = done
-            rate[e] = wins / done if done else np.nan
-            if self.is_completed[e]:
-                done += 1
-                wins += int(self.enrollment_success[e])
+        observed = self.observed_on
+        for subject in np.unique(self.subjects):
+            mine = np.flatnonzero(self.subjects == subject)
+            known = mine[self.is_completed[mine] & ~np.isnan(observed[mine])]
+            for e in mine:
+                seen = known[observed[known] < self.days[e]]
+                prior[e] = len(seen)
+                if len(seen):
+                    rate[e] = float(self.enrollment_success[seen].mean())
         return prior, rate
+
+    def as_of(self, day: float) -> OutcomeHistory:
+        """The history as it was known just before ``day``.
+
+        Enrollments that ended before ``day`` stay (that they happened was known); the outcome
+        rows of those whose next assessment came on or after ``day`` are removed and the
+        enrollment is marked pending — its label did not exist yet.
+        """
+        ended = self.days < day
+        cut = self.select(ended)
+        observed = cut.observed_on.copy()
+        pending = np.isnan(observed) | (observed >= day)
+        observed[pending] = np.nan
+        keep_rows = ~pending[cut.row_enrollment]
+        return OutcomeHistory(
+            codes=cut.codes,
+            subjects=cut.subjects,
+            training_keys=cut.training_keys,
+            days=cut.days,
+            is_completed=cut.is_completed,
+            ratings=cut.ratings,
+            row_enrollment=cut.row_enrollment[keep_rows],
+            row_competency=cut.row_competency[keep_rows],
+            level_before=cut.level_before[keep_rows],
+            level_after=cut.level_after[keep_rows],
+            targets=cut.targets[keep_rows],
+            is_must=cut.is_must[keep_rows],
+            observed_days=observed,
+        )
 
     def select(self, enrollments: np.ndarray) -> OutcomeHistory:
         """The history restricted to a boolean mask over enrollments (rows follow)."""
@@ -327,6 +373,7 @@ class OutcomeHistory:
             level_after=self.level_after[rows],
             targets=self.targets[rows],
             is_must=self.is_must[rows],
+            observed_days=None if self.observed_days is None else self.observed_days[keep],
         )
 
 
@@ -354,10 +401,14 @@ def empty_history(codes: Sequence[str]) -> OutcomeHistory:
 def track_record_of(
     history: OutcomeHistory, subject: int, before_day: float | None = None
 ) -> tuple[int, float]:
-    """A person's completions and success rate in ``history`` (optionally before a day)."""
-    mine = (history.subjects == subject) & history.is_completed
+    """A person's completions and success rate in ``history`` (optionally as known on a day).
+
+    Only completions whose outcome was observed count (before ``before_day`` when given).
+    """
+    observed = history.observed_on
+    mine = (history.subjects == subject) & history.is_completed & ~np.isnan(observed)
     if before_day is not None:
-        mine &= history.days < before_day
+        mine &= observed < before_day
     done = int(mine.sum())
     if not done:
         return 0, math.nan

@@ -55,6 +55,7 @@ from training.features import (
     catalogue_from_records,
     level_band,
     reach_and_stretch,
+    track_record_of,
 )
 
 CATALOGUE_FILE = "catalogue.json"
@@ -206,9 +207,7 @@ class SyntheticWorld:
         """What the app would know about ``person`` on ``day``: observed levels, track record."""
         _, seen = self.state_at(person, day)
         role = self.roles[self.people.role[person]]
-        mine = (history.subjects == person) & history.is_completed & (history.days < day)
-        done = int(mine.sum())
-        rate = float(history.enrollment_success[mine].mean()) if done else math.nan
+        done, rate = track_record_of(history, person, before_day=day)
         return PersonVector(
             levels=seen.astype(float),
             targets=role.targets,
@@ -267,7 +266,7 @@ def generate_world(
         self_direction=self_direction,
         joined_day=rng.uniform(0.0, 0.6 * horizon_days, size=n_people),
     )
-    enrollments: list[tuple[int, int, float, bool, float]] = []
+    enrollments: list[tuple[int, int, float, bool, float, float]] = []
     rows: list[tuple[int, int, float, float]] = []
     observations: list[list[tuple[float, np.ndarray]]] = []
     true_levels: list[list[tuple[float, np.ndarray]]] = []
@@ -309,7 +308,7 @@ def generate_world(
             completed = rng.random() >= 1.0 / (1.0 + math.exp(-drop_z))
             if not completed:
                 rating = float(rng.integers(1, 4)) if rng.random() < 0.3 else math.nan
-                enrollments.append((p, int(catalogue.keys[row]), end, False, rating))
+                enrollments.append((p, int(catalogue.keys[row]), end, False, rating, end))
                 day = end
                 continue
             chance = truth.rise_probability(
@@ -330,7 +329,7 @@ def generate_world(
             satisfaction = float(chance[covered].mean()) if len(covered) else 0.0
             rating = float(np.clip(round(2.2 + 3.0 * satisfaction + rng.normal(0, 0.7)), 1, 5))
             e = len(enrollments)
-            enrollments.append((p, int(catalogue.keys[row]), end, True, rating))
+            enrollments.append((p, int(catalogue.keys[row]), end, True, rating, assessed))
             for c in covered:
                 rows.append((e, int(c), float(seen[c]), float(after[c])))
             observations[p].append((assessed, after))
@@ -378,7 +377,7 @@ def _choose_training(
 
 def _history_arrays(
     codes: tuple[str, ...],
-    enrollments: list[tuple[int, int, float, bool, float]],
+    enrollments: list[tuple[int, int, float, bool, float, float]],
     rows: list[tuple[int, int, float, float]],
     people: SyntheticPeople,
     roles: Sequence[RoleSpec],
@@ -406,6 +405,8 @@ def _history_arrays(
         level_after=np.array([r[3] for r in rows]),
         targets=targets.astype(float) if len(rows) else np.zeros(0),
         is_must=must,
+        # The level after a training is seen at the next assessment, 20–90 days after its end.
+        observed_days=np.array([e[5] for e in enrollments]),
     )
 
 
