@@ -128,12 +128,18 @@ def open_request_count(session: Session, person: User) -> int:
     """How many requests to join wait for the person's answer (one query)."""
     if not person.has_role(Role.CANDIDATE):
         return 0
-    return session.scalar(
+    return session.scalar(open_requests_query(person.id))
+
+
+def open_requests_query(person_id: int) -> sa.Select:
+    """Counts the requests to join that wait for the person's answer (a one-value select, so
+    pages can read it beside other counts)."""
+    return (
         sa.select(sa.func.count())
         .select_from(ProjectMember)
         .join(EvaluationProject, EvaluationProject.id == ProjectMember.project_id)
         .where(
-            ProjectMember.user_id == person.id,
+            ProjectMember.user_id == person_id,
             ProjectMember.role == ProjectRole.CANDIDATE.value,
             ProjectMember.status == MembershipStatus.INVITED.value,
             EvaluationProject.archived_at.is_(None),

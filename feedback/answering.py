@@ -124,8 +124,13 @@ def open_requests_for(session: Session, user: User, today: date) -> list[OpenReq
 
 
 def open_request_count(session: Session, user_id: int, today: date) -> int:
-    """How many requests wait for the person's answer (one query, for home pages)."""
-    return session.scalar(
+    """How many requests wait for the person's answer (one query)."""
+    return session.scalar(open_requests_query(user_id, today))
+
+
+def open_requests_query(user_id: int, today: date) -> sa.Select:
+    """Counts the person's unanswered requests in rounds still open (a one-value select)."""
+    return (
         sa.select(sa.func.count())
         .select_from(FeedbackRater)
         .join(FeedbackRound, FeedbackRound.id == FeedbackRater.round_id)

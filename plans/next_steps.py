@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from competencies.models import Framework, FrameworkStatus
-from core.users import User
+from core.users import Role, User
+from evaluations.membership import open_requests_query as join_requests_query
+from feedback.answering import open_requests_query as feedback_requests_query
 from plans.models import DevelopmentPlan, GoalStatus, PlanGoal, PlanStatus
 from training.models import Enrollment, EnrollmentStatus
 
@@ -169,3 +171,24 @@ def hr_steps(session: Session) -> HrSteps:
 def plans_waiting_for_hr(session: Session) -> int:
     """How many plans are proposed and wait for HR's approval (one query)."""
     return hr_steps(session).plans_waiting
+
+
+@dataclass(frozen=True)
+class RequestsWaiting:
+    """Requests that wait for the person's answer."""
+
+    to_join: int  # evaluation projects asking them to join as a candidate
+    feedback: int  # colleagues asking for their feedback
+
+
+def requests_waiting(session: Session, person: User, today: date) -> RequestsWaiting:
+    """Both kinds of request in one query (home pages read it on every visit)."""
+    to_join = (
+        join_requests_query(person.id).scalar_subquery()
+        if person.has_role(Role.CANDIDATE)
+        else sa.literal(0)
+    )
+    row = session.execute(
+        sa.select(to_join, feedback_requests_query(person.id, today).scalar_subquery())
+    ).one()
+    return RequestsWaiting(int(row[0]), int(row[1]))

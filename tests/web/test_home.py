@@ -175,3 +175,22 @@ def first_competency_id(session):
         .where(Competency.framework_id == current_framework_id(session))
         .order_by(Competency.position)
     )
+
+
+def test_a_candidate_sees_the_first_three_trainings_for_the_gaps(client_for, db_session):
+    from tests.factories import make_self_round, make_training
+
+    assert "recommendations follow your gaps" in client_for("candidate").get("/").get_data(
+        as_text=True
+    )
+    alex = _user(db_session, "candidate@example.com")
+    target(db_session, alex)
+    make_self_round(db_session, alex, {"DEL-01": 1}, default_level=3)
+    for i in range(4):
+        make_training(db_session, title=f"Planning course {i}", level_min=0, level_max=3)
+    db_session.commit()
+    html = client_for("candidate").get("/").get_data(as_text=True)
+    card = html[html.index('id="top-recommendations-heading"') :]
+    card = card[: card.index("</section>")]
+    assert card.count("<li>") == 3 and "Planning course" in card
+    assert "Aims at Planning (1 → 3, must)" in card

@@ -33,6 +33,11 @@ MAX_QUERIES = 10
 MAX_COLD_QUERIES = 26
 # Pages allowed over MAX_QUERIES on a warm visit (none today); any growth still fails.
 OVER_THE_LIMIT: dict[str, int] = {}
+# Pages allowed over MAX_COLD_QUERIES when nothing is cached: the candidate's home builds the
+# profile against the chosen role, and its top three trainings build the recommendations
+# (which measure against the aimed role, falling back to the default one, and read the
+# catalogue and track record). Still constant in the data; a warm visit reads 10.
+COLD_OVER_THE_LIMIT: dict[str, int] = {f"{BENCH_CANDIDATE} /": 39}
 
 # (who signs in, page); {project}, {role} and {framework} are filled from the data.
 PAGES = (
@@ -116,4 +121,6 @@ def test_main_pages_run_the_same_few_queries_with_10_and_1000_people(app, app_en
     over = {page: warm for page, (_, warm) in many.items() if warm > MAX_QUERIES}
     assert over == OVER_THE_LIMIT, f"pages over {MAX_QUERIES} queries: {over}"
     cold_over = {page: cold for page, (cold, _) in many.items() if cold > MAX_COLD_QUERIES}
-    assert cold_over == {}, f"pages over {MAX_COLD_QUERIES} queries on a cold cache: {cold_over}"
+    assert cold_over == COLD_OVER_THE_LIMIT, (
+        f"pages over {MAX_COLD_QUERIES} queries on a cold cache: {cold_over}"
+    )

@@ -14,18 +14,22 @@ from competencies.services import current_framework
 from core.audit import notable_events
 from core.login_throttle import locked_account_count
 from core.users import Role, account_summary
-from evaluations.membership import open_request_count
 from evaluations.release import candidate_projects
 from evaluations.sheets import manager_overview
-from feedback.answering import open_request_count as feedback_request_count
 from feedback.rounds import open_round_count
 from person_profile.cache import cached_person_profile
-from plans.next_steps import candidate_steps, hr_steps, team_steps
+from plans.next_steps import candidate_steps, hr_steps, requests_waiting, team_steps
 from plans.readiness_trend import readiness_trend
+from training.features import Constraints
+from training.recommendation_page import recommendation_page
 from webapp.auth import any_signed_in
 from webapp.extensions import db
+from webapp.fragments import fragments
+from webapp.recommending import recommendation_stamp
+from webapp.recommending import state as recommender_state
 
 bp = Blueprint("main", __name__)
+HOME_RECOMMENDATIONS = 3
 log = logging.getLogger(__name__)
 
 
@@ -41,14 +45,14 @@ def home():
             profile=profile,
             steps=candidate_steps(db.session, current_user, today),
             evaluations=candidate_projects(db.session, current_user),
-            open_requests=open_request_count(db.session, current_user),
-            feedback_requests=feedback_request_count(db.session, current_user.id, today),
+            requests=requests_waiting(db.session, current_user, today),
+            recommendations=_top_recommendations(today),
         )
     elif current_user.has_role(Role.MANAGER):
         context.update(
             overview=manager_overview(db.session, current_user, today),
             team=team_steps(db.session, current_user),
-            feedback_requests=feedback_request_count(db.session, current_user.id, today),
+            requests=requests_waiting(db.session, current_user, today),
         )
     elif current_user.has_role(Role.HR):
         context.update(
@@ -63,6 +67,27 @@ def home():
             events=notable_events(db.session),
         )
     return render_template("main/home.html", **context)
+
+
+def _top_recommendations(today: date):
+    """The first three trainings the recommendations page would list without filters: the
+    gaps they aim at, not the model's estimates (those are explained on that page). Rendered
+    once per person, data stamp, model and day, like that page."""
+    loaded = recommender_state().artefacts.get()
+    key = (
+        current_user.id,
+        recommendation_stamp(db.session, current_user.id),
+        loaded.metadata.get("sha256") if loaded else None,
+        today,
+    )
+
+    def context() -> dict:
+        parts = recommender_state().ranker(db.session)[:3]
+        page = recommendation_page(db.session, current_user, parts, None, Constraints())
+        items = page.result.items[:HOME_RECOMMENDATIONS] if page.result else []
+        return {"items": items, "trainings": page.trainings, "has_levels": page.has_levels}
+
+    return fragments().render(key, "main/_top_recommendations.html", context)
 
 
 @bp.route("/healthz")
