@@ -33,6 +33,7 @@ from feedback.models import (
 from feedback.receipts import TOKEN_MAX_LENGTH, receipt_of, token_digest
 
 NOT_OBSERVED = "none"
+CHANGED_ELSEWHERE = "Your answers were changed in another window. Reload the page to see them."
 
 
 class FeedbackLinkInvalidError(NotFoundError):
@@ -188,9 +189,7 @@ def save_draft(
     """
     _require_answerable(rater, today)
     if expected_version != rater.version:
-        raise ConflictError(
-            "Your answers were changed in another window. Reload the page to see them."
-        )
+        raise ConflictError(CHANGED_ELSEWHERE)
     levels = _levels(session, rater.round.framework_id)
     chosen, problems = parse_choices(rater, raw, levels)
     if comment is not None and len(comment) > COMMENT_MAX_LENGTH:
@@ -208,12 +207,7 @@ def save_draft(
     # The rater row is written on every save, so its version moves even when only draft
     # rows changed: a second window holding the old version is told, not overwritten.
     flag_modified(rater, "draft_comment")
-    try:
-        session.flush()
-    except StaleDataError as error:
-        raise ConflictError(
-            "Your answers were changed in another window. Reload the page to see them."
-        ) from error
+    _flush_or_conflict(session)
     return rater.version
 
 
@@ -257,11 +251,14 @@ def submit(
     rater.draft_comment = ""
     rater.has_answered = True
     rater.token_sha256 = None
+    _flush_or_conflict(session)
+    # Deliberately no audit event: its time would tell which response came when.
+    return response
+
+
+def _flush_or_conflict(session: Session) -> None:
+    """Flush; another window that saved the same draft first becomes a conflict to report."""
     try:
         session.flush()
     except StaleDataError as error:
-        raise ConflictError(
-            "Your answers were changed in another window. Reload the page to see them."
-        ) from error
-    # Deliberately no audit event: its time would tell which response came when.
-    return response
+        raise ConflictError(CHANGED_ELSEWHERE) from error

@@ -178,18 +178,23 @@ class FeedbackRater(Base):
         return RaterGroup(self.group)
 
 
-class FeedbackDraftAnswer(Base):
-    """A rater's unsubmitted answer on one competency (level None: not observed)."""
+class _LevelOnCompetency:
+    """One competency's answer: a level, or None for "not observed"."""
+
+    competency_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("competencies.id"), primary_key=True, index=True
+    )
+    level: Mapped[int | None] = mapped_column()
+
+
+class FeedbackDraftAnswer(_LevelOnCompetency, Base):
+    """A rater's unsubmitted answer on one competency; it is theirs until they submit."""
 
     __tablename__ = "feedback_draft_answers"
 
     rater_id: Mapped[int] = mapped_column(
         sa.ForeignKey("feedback_raters.id", ondelete="CASCADE"), primary_key=True
     )
-    competency_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("competencies.id"), primary_key=True, index=True
-    )
-    level: Mapped[int | None] = mapped_column()
 
     rater: Mapped[FeedbackRater] = relationship(back_populates="draft")
 
@@ -226,17 +231,13 @@ class FeedbackResponse(Base):
     )
 
 
-class FeedbackAnswer(Base):
-    """One level given in a response (None: not observed)."""
+class FeedbackAnswer(_LevelOnCompetency, Base):
+    """One level given in an anonymous response."""
 
     __tablename__ = "feedback_answers"
 
     response_id: Mapped[str] = mapped_column(
         sa.ForeignKey("feedback_responses.id", ondelete="CASCADE"), primary_key=True
     )
-    competency_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("competencies.id"), primary_key=True, index=True
-    )
-    level: Mapped[int | None] = mapped_column()
 
     response: Mapped[FeedbackResponse] = relationship(back_populates="answers")

@@ -28,6 +28,22 @@ from webapp.forms.training import MultiCheckboxField
 GROUP_CHOICES = [(g.value, g.label) for g in RaterGroup]
 
 
+def _min_raters_field(**options: Any) -> IntegerField:
+    """The anonymity minimum per group: the database refuses less than the floor too."""
+    return IntegerField(
+        "Minimum answers per group",
+        validators=[
+            InputRequired("Enter the minimum number of answers per group."),
+            NumberRange(
+                ANONYMITY_FLOOR,
+                MAX_RATERS,
+                f"Enter a number from {ANONYMITY_FLOOR} to {MAX_RATERS}.",
+            ),
+        ],
+        **options,
+    )
+
+
 class OpenRoundForm(FlaskForm):
     person_id = SelectField("About", coerce=str, validators=[DataRequired("Choose a person.")])
     competency_ids = MultiCheckboxField(
@@ -50,17 +66,8 @@ class OpenRoundForm(FlaskForm):
         description="Raters in the manager group are told before they answer that their "
         "answers are shown with their name. Every other group stays anonymous.",
     )
-    min_raters = IntegerField(
-        "Minimum answers per group",
+    min_raters = _min_raters_field(
         default=ANONYMITY_FLOOR,
-        validators=[
-            InputRequired("Enter the minimum number of answers per group."),
-            NumberRange(
-                ANONYMITY_FLOOR,
-                MAX_RATERS,
-                f"Enter a number from {ANONYMITY_FLOOR} to {MAX_RATERS}.",
-            ),
-        ],
         description=f"A group's results appear only from this many answers up (at least "
         f"{ANONYMITY_FLOOR}; only HR can raise it).",
     )
@@ -94,17 +101,7 @@ class RaterForm(FlaskForm):
 
 
 class MinimumForm(FlaskForm):
-    min_raters = IntegerField(
-        "Minimum answers per group",
-        validators=[
-            InputRequired("Enter the minimum number of answers per group."),
-            NumberRange(
-                ANONYMITY_FLOOR,
-                MAX_RATERS,
-                f"Enter a number from {ANONYMITY_FLOOR} to {MAX_RATERS}.",
-            ),
-        ],
-    )
+    min_raters = _min_raters_field()
 
 
 class ActionForm(FlaskForm):

@@ -154,6 +154,11 @@ def _render_detail(
     ), status
 
 
+def _expired(fr: FeedbackRound):
+    """A button's form without its security token: say so, change nothing."""
+    return _render_detail(fr, problems=["The form expired. Try again."], status=400)
+
+
 @bp.route("/<int:round_id>")
 @roles_required(*PARTICIPANTS)
 def detail(round_id: int):
@@ -211,7 +216,7 @@ def add_rater(round_id: int):
 def remind(round_id: int):
     fr = _load(round_id)
     if not ActionForm().validate():
-        return _render_detail(fr, problems=["The form expired. Try again."], status=400)
+        return _expired(fr)
     reminded = rounds.remind(db.session, fr, current_user, today=_today())
     for rater, token in reminded:
         _mail_rater("feedback_reminder", fr, rater, token)
@@ -230,7 +235,7 @@ def remind(round_id: int):
 def close(round_id: int):
     fr = _load(round_id)
     if not ActionForm().validate():
-        return _render_detail(fr, problems=["The form expired. Try again."], status=400)
+        return _expired(fr)
     rounds.close_round(db.session, fr, current_user, today=_today())
     flash("The round is closed. Its results are below.", "success")
     return redirect(url_for("feedback.results_page", round_id=fr.id), code=303)
