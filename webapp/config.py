@@ -101,6 +101,13 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # Where bulk-export ZIPs are written by the worker and read by the web servers (shared
         # storage when they run on several machines); unset means <instance folder>/exports.
         "PLAN_EXPORT_DIR": os.environ.get("PROFICIO_PLAN_EXPORT_DIR"),
+        # Approved plans are signed with this PKCS#12 certificate; unset, with a self-signed
+        # one made on first use in PLAN_SIGNING_DIR (default <instance folder>/signing).
+        "PLAN_SIGNING_P12": os.environ.get("PROFICIO_PLAN_SIGNING_P12"),
+        "PLAN_SIGNING_P12_PASSWORD": os.environ.get("PROFICIO_PLAN_SIGNING_P12_PASSWORD"),
+        "PLAN_SIGNING_DIR": os.environ.get("PROFICIO_PLAN_SIGNING_DIR"),
+        # Who signs approved plans (the signature's name and the self-signed certificate's).
+        "ORGANISATION_NAME": os.environ.get("PROFICIO_ORGANISATION_NAME", "Proficio"),
         # Mails without MAIL_URL are written here as .eml files (see core.mail).
         "MAIL_OUTBOX_DIR": os.environ.get("PROFICIO_MAIL_OUTBOX_DIR"),
         # Tests run background jobs at once, inside the request that starts them.
