@@ -370,6 +370,8 @@ class EscoImport(Base):
     esco_version: Mapped[str] = mapped_column(sa.String(40))
     is_version_guessed: Mapped[bool] = mapped_column(default=False)
     role_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The role profile HR already kept for the occupation, found by ESCO's labels at import.
+    compared_role_code: Mapped[str | None] = mapped_column(sa.String(40))
     # [{"uri", "label", "relation": "essential"|"optional", "skill_type"}], in file order.
     relations: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -64,6 +64,7 @@ def upgrade():
         sa.Column("esco_version", sa.String(length=40), nullable=False),
         sa.Column("is_version_guessed", sa.Boolean(), nullable=False),
         sa.Column("role_code", sa.String(length=40), nullable=False),
+        sa.Column("compared_role_code", sa.String(length=40), nullable=True),
         sa.Column("relations", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
