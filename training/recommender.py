@@ -20,9 +20,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import TargetEncoder
+from sklearn.preprocessing import StandardScaler, TargetEncoder
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
@@ -64,12 +65,35 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
         l2_regularization: float = 0.0,
         max_iter: int = 200,
         random_state: int = 0,
+        estimator: str = "trees",
+        C: float = 1.0,  # noqa: N803 — scikit-learn's name for the inverse regularisation
     ) -> None:
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
         self.l2_regularization = l2_regularization
         self.max_iter = max_iter
         self.random_state = random_state
+        self.estimator = estimator
+        self.C = C
+
+    def _final_step(self):
+        if self.estimator == "logistic":
+            return Pipeline(
+                [
+                    ("scale", StandardScaler()),
+                    ("logistic", LogisticRegression(C=self.C, max_iter=2000)),
+                ]
+            )
+        if self.estimator != "trees":
+            raise ValueError(f"unknown estimator {self.estimator!r}")
+        return HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            l2_regularization=self.l2_regularization,
+            max_iter=self.max_iter,
+            early_stopping=False,
+            random_state=self.random_state,
+        )
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None):  # noqa: N803
         """Fit the pipeline; ``groups`` (the person of each row) drives the cross-fitting."""
@@ -92,17 +116,7 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
                         remainder="passthrough",
                     ),
                 ),
-                (
-                    "trees",
-                    HistGradientBoostingClassifier(
-                        learning_rate=self.learning_rate,
-                        max_leaf_nodes=self.max_leaf_nodes,
-                        l2_regularization=self.l2_regularization,
-                        max_iter=self.max_iter,
-                        early_stopping=False,
-                        random_state=self.random_state,
-                    ),
-                ),
+                ("trees", self._final_step()),
             ]
         )
         with single_threaded():
@@ -182,6 +196,9 @@ class TrainingRecommender(BaseEstimator):
         min_rows: int = 300,
         min_people: int = 30,
         random_state: int = 0,
+        estimator: str = "trees",
+        C: float = 1.0,  # noqa: N803
+        calibrate: bool = False,
     ) -> None:
         self.must_weight = must_weight
         self.level_cap = level_cap
@@ -193,6 +210,35 @@ class TrainingRecommender(BaseEstimator):
         self.min_rows = min_rows
         self.min_people = min_people
         self.random_state = random_state
+        self.estimator = estimator
+        self.C = C
+        self.calibrate = calibrate
+
+    def _model(self) -> GapClosingModel:
+        return GapClosingModel(
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            l2_regularization=self.l2_regularization,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+            estimator=self.estimator,
+            C=self.C,
+        )
+
+    def _fit_calibrator(self, features: np.ndarray, y: np.ndarray, groups: np.ndarray):
+        """Isotonic map from out-of-fold chances to observed rise rates, folds by person."""
+        from sklearn.isotonic import IsotonicRegression
+
+        folds = min(3, len(np.unique(groups)))
+        if folds < 2:
+            return None
+        raw = np.zeros(len(y))
+        for train, test in GroupKFold(n_splits=folds).split(features, y, groups):
+            if len(np.unique(y[train])) < 2:
+                return None
+            model = self._model().fit(features[train], y[train], groups[train])
+            raw[test] = model.predict_proba(features[test])[:, 1]
+        return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)
 
     def fit(self, history: OutcomeHistory, catalogue: CatalogueArrays):
         """Fit the cold-start scorer and, given enough history, the learned model."""
@@ -210,14 +256,11 @@ class TrainingRecommender(BaseEstimator):
             and self.n_people_ >= self.min_people
             and len(np.unique(y)) == 2
         )
+        self.calibrator_ = None
         if enough:
-            self.model_ = GapClosingModel(
-                learning_rate=self.learning_rate,
-                max_leaf_nodes=self.max_leaf_nodes,
-                l2_regularization=self.l2_regularization,
-                max_iter=self.max_iter,
-                random_state=self.random_state,
-            ).fit(features, y, groups)
+            self.model_ = self._model().fit(features, y, groups)
+            if self.calibrate:
+                self.calibrator_ = self._fit_calibrator(features, y, groups)
             self.method_ = "learned"
         else:
             self.model_ = None
@@ -251,8 +294,17 @@ class TrainingRecommender(BaseEstimator):
             np.full(pairs, person.prior_completions, dtype=np.float64),
             np.full(pairs, person.prior_success_rate, dtype=np.float64),
         )
-        chances[rows, cols] = self.model_.predict_proba(features)[:, 1]
+        chances[rows, cols] = self.predict_chance(features)
         return chances
+
+    def predict_chance(self, features: np.ndarray) -> np.ndarray:
+        """(P,) chance of a rise for feature rows, calibrated when a calibrator was fitted."""
+        check_is_fitted(self, "method_")
+        if self.model_ is None:
+            raise ValueError("the cold-start recommender predicts no chances")
+        raw = self.model_.predict_proba(features)[:, 1]
+        calibrator = getattr(self, "calibrator_", None)
+        return raw if calibrator is None else calibrator.predict(raw)
 
     def explain_scores(
         self, person: PersonVector, catalogue: CatalogueArrays
@@ -322,8 +374,10 @@ class PriorityBandRanker(BaseEstimator):
 
     Band 1: covers a must competency with a gap of 2 or more; band 2: a must gap of 1;
     band 3: a can gap of 2 or more; band 4: a can gap of 1; band 5: everything else.
-    "Covers" means a weight of at least ``min_weight``. Ties break by ``tiebreak``: the weight
-    on the gap, popularity in the history, shorter trainings first, or level fit.
+    "Covers" means a weight of at least ``min_weight`` and a level range that reaches one of
+    the missing levels (a course aimed below the person's level covers nothing). Inside a
+    band, the number of must gaps covered comes first; then ``tiebreak``: the weight on the
+    gap, popularity in the history, shorter trainings first, or level fit.
     """
 
     def __init__(self, min_weight: float = 0.25, tiebreak: str = "weight") -> None:
@@ -341,7 +395,12 @@ class PriorityBandRanker(BaseEstimator):
         """(N,) score: band first (lower band, higher score), tie-break inside the band."""
         check_is_fitted(self, "popularity_")
         gaps = person.gaps
-        covers = catalogue.weights >= self.min_weight
+        reach, _ = reach_and_stretch(
+            person.levels, person.targets, catalogue.level_min, catalogue.level_max
+        )
+        # A course covers a gap only when it aims at one of the missing levels: one aimed
+        # below the person's level never outranks one aimed at it.
+        covers = (catalogue.weights >= self.min_weight) & (reach > 0)
         band_of_competency = np.where(
             gaps >= 2, np.where(person.is_must, 1, 3), np.where(person.is_must, 2, 4)
         )
@@ -356,8 +415,114 @@ class PriorityBandRanker(BaseEstimator):
         elif self.tiebreak == "short":
             tie = 1.0 / (1.0 + catalogue.hours)
         else:
-            reach, _ = reach_and_stretch(
-                person.levels, person.targets, catalogue.level_min, catalogue.level_max
-            )
-            tie = np.where(relevant, np.minimum(reach, 1), 0).max(axis=1).astype(float)
-        return (5 - bands) * 10.0 + np.clip(tie, 0.0, 1.0)
+            tie = np.where(relevant, np.minimum(reach, 2) / 2.0, 0).max(axis=1).astype(float)
+        # Inside a band, more must gaps covered come first, then the tie-break.
+        must_gaps = (covers & (person.is_must & (gaps > 0))[None, :]).sum(axis=1)
+        return (5 - bands) * 1000.0 + np.minimum(must_gaps, 99) * 10.0 + np.clip(tie, 0.0, 1.0)
+
+
+class RandomRanker(BaseEstimator):
+    """Baseline: a fixed random order of the catalogue (per ``seed``), the same for everyone."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def fit(self, history: OutcomeHistory | None = None, catalogue: CatalogueArrays | None = None):
+        """Nothing is learned."""
+        self.is_fitted_ = True
+        return self
+
+    def score(self, person: PersonVector, catalogue: CatalogueArrays) -> np.ndarray:
+        """(N,) a pseudo-random number per training key, stable for one seed."""
+        check_is_fitted(self, "is_fitted_")
+        mixed = (catalogue.keys.astype(np.uint64) + np.uint64(self.seed) * np.uint64(7919)) * (
+            np.uint64(2654435761)
+        )
+        return ((mixed >> np.uint64(7)) % np.uint64(1_000_003)).astype(float) / 1_000_003.0
+
+
+def shrunk_rise_rates(
+    history: OutcomeHistory, catalogue: CatalogueArrays, prior_strength: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Beta-Binomial rise rates per (training, competency), shrunk twice.
+
+    The overall rate g of completed, observed rows is the prior of each training's rate
+    p_t = (rises_t + a·g) / (n_t + a), which is the prior of each pair's rate
+    p_tc = (rises_tc + a·p_t) / (n_tc + a). Returns (p_tc (N, K), n_tc (N, K), g).
+    """
+    keep = history.is_completed[history.row_enrollment] & (history.level_before < 5)
+    rows = np.array(
+        [
+            catalogue.index_of_key.get(int(k), -1)
+            for k in history.training_keys[history.row_enrollment[keep]]
+        ],
+        dtype=np.int64,
+    )
+    cols = history.row_competency[keep]
+    rose = history.rose[keep].astype(float)
+    known = rows >= 0
+    rows, cols, rose = rows[known], cols[known], rose[known]
+    shape = catalogue.weights.shape
+    n_tc = np.zeros(shape)
+    r_tc = np.zeros(shape)
+    np.add.at(n_tc, (rows, cols), 1.0)
+    np.add.at(r_tc, (rows, cols), rose)
+    overall = float(rose.mean()) if len(rose) else 0.3
+    a = float(prior_strength)
+    p_t = (r_tc.sum(axis=1) + a * overall) / (n_tc.sum(axis=1) + a)
+    p_tc = (r_tc + a * p_t[:, None]) / (n_tc + a)
+    return p_tc, n_tc, overall
+
+
+class RiseRateRanker(BaseEstimator):
+    """Baseline without machine learning: how often a course raised a competency, by counting.
+
+    contribution[t, c] = importance_c × p_tc × min(reach[t, c], level_cap) × stretch_decay **
+    stretch[t, c], with p_tc the shrunk rise rate of `shrunk_rise_rates`. Trainings the
+    history has not seen get the overall rate.
+    """
+
+    def __init__(
+        self,
+        prior_strength: float = 5.0,
+        level_cap: int = 1,
+        stretch_decay: float = 0.5,
+        must_weight: float = 2.0,
+    ) -> None:
+        self.prior_strength = prior_strength
+        self.level_cap = level_cap
+        self.stretch_decay = stretch_decay
+        self.must_weight = must_weight
+
+    def fit(self, history: OutcomeHistory, catalogue: CatalogueArrays):
+        """Count rises per training and competency."""
+        rates, counts, overall = shrunk_rise_rates(history, catalogue, self.prior_strength)
+        self.keys_ = catalogue.keys.copy()
+        self.rates_ = rates
+        self.counts_ = counts
+        self.overall_ = overall
+        return self
+
+    def rates(self, catalogue: CatalogueArrays) -> np.ndarray:
+        """(N, K) shrunk rise rates for ``catalogue`` (the overall rate for unseen trainings)."""
+        check_is_fitted(self, "rates_")
+        index = {int(k): i for i, k in enumerate(self.keys_)}
+        out = np.full(catalogue.weights.shape, self.overall_)
+        for row, key in enumerate(catalogue.keys):
+            i = index.get(int(key))
+            if i is not None:
+                out[row] = self.rates_[i]
+        return np.where(catalogue.covered, out, 0.0)
+
+    def contributions(self, person: PersonVector, catalogue: CatalogueArrays) -> np.ndarray:
+        """(N, K) expected must-weighted levels each training closes per competency."""
+        reach, stretch = reach_and_stretch(
+            person.levels, person.targets, catalogue.level_min, catalogue.level_max
+        )
+        importance = np.where(person.is_must, self.must_weight, 1.0)
+        fit = np.minimum(reach, self.level_cap) * self.stretch_decay**stretch
+        return self.rates(catalogue) * fit * importance[None, :]
+
+    def score(self, person: PersonVector, catalogue: CatalogueArrays) -> np.ndarray:
+        """(N,) score per training."""
+        return self.contributions(person, catalogue).sum(axis=1)

@@ -27,6 +27,20 @@ with probability sigmoid(z), and never when t does not really work on c or L is 
               people get more from self-study;
 * hours     longer courses help a little more; higher levels are harder to raise.
 
+Worlds (``generate_world(..., world=…)``, ``recommender evaluate --world``)
+--------------------------------------------------------------------------
+* ``default``            the rule above.
+* ``no_hidden_quality``  q[t] = 0 and band[t,c,b] = 0: courses differ only by what the catalogue
+                         says about them (weights, level range, format, hours) and by w*;
+                         reputation is pure hearsay, unrelated to outcomes. History can then add
+                         little beyond the catalogue text, so a content score should be hard to
+                         beat and a learned model must not lose to it.
+* ``misspecified``       the outcome rule has shapes no feature encodes: the declared weight acts
+                         as a step (+0.8 when w* ≥ 0.5, −0.8 below, instead of 2.0·w*); hours
+                         help at high levels and hurt at low ones (±0.6·(log(1+hours) − log 17)
+                         by the sign of L − 2.5, instead of +0.3·…); and a person with many gaps
+                         is overloaded, −0.25 per gap of their role beyond three. q and band stay.
+
 Behaviour (what makes the history look like real data): people join over time with a target
 role (one of the role profiles) and levels spread below its targets; they enrol about every
 2–3 months (faster learners more often), choosing mostly what looks relevant from the
@@ -63,6 +77,7 @@ SYNTHETIC_SOURCE = "synthetic"
 _FORMAT_AFFINITY = {"self_paced": 1.0, "live_online": 0.4, "blended": 0.3}
 _FORMAT_BAND = {"coaching": (-0.4, 0.0, 0.6), "self_paced": (0.0, 0.0, -0.4)}
 _NOISE = 0.07
+WORLDS: tuple[str, ...] = ("default", "no_hidden_quality", "misspecified")
 _JOB_GROWTH_PER_HALF_YEAR = 0.05
 
 
@@ -118,6 +133,7 @@ class GroundTruth:
     quality: np.ndarray  # (N,)
     band_shift: np.ndarray  # (N, K, 3)
     reputation: np.ndarray  # (N,) what people hear about a course; correlated with quality
+    world: str = "default"  # one of WORLDS (see the module docstring)
 
     def rise_probability(
         self,
@@ -126,6 +142,7 @@ class GroundTruth:
         learning_rate: float,
         self_direction: float,
         rows: np.ndarray | None = None,
+        n_gaps: int = 0,
     ) -> np.ndarray:
         """(n, K) chance that each training (``rows``, default all) raises each level by one."""
         rows = np.arange(catalogue.size) if rows is None else np.asarray(rows)
@@ -140,31 +157,48 @@ class GroundTruth:
             current >= hi, -2.5, np.where(current < lo - 1, -1.0 * (lo - 1 - current), 0.0)
         )
         weights = self.true_weights[rows]
+        hours = np.log1p(catalogue.hours[rows])[:, None] - math.log(17)
+        if self.world == "misspecified":
+            weight_term = np.where(weights >= 0.5, 0.8, -0.8)
+            hours_term = 0.6 * np.sign(current - 2.5) * hours
+            overload = -0.25 * max(n_gaps - 3, 0)
+        else:
+            weight_term = 2.0 * weights
+            hours_term = 0.3 * hours
+            overload = 0.0
         z = (
             -0.9
-            + 2.0 * weights
+            + weight_term
             + self.quality[rows][:, None]
             + self.band_shift[rows][:, np.arange(len(levels)), band]
             + format_band
             + fit
             + learning_rate
             + affinity[:, None] * self_direction
-            + 0.3 * (np.log1p(catalogue.hours[rows])[:, None] - math.log(17))
+            + hours_term
+            + overload
             - 0.2 * current
         )
         probability = 1.0 / (1.0 + np.exp(-z))
         return np.where((weights > 0) & (current < MAX_LEVEL), probability, 0.0)
 
 
-def make_ground_truth(catalogue: CatalogueArrays, rng: np.random.Generator) -> GroundTruth:
-    """Draw the hidden per-training effects for ``catalogue``."""
+def make_ground_truth(
+    catalogue: CatalogueArrays, rng: np.random.Generator, world: str = "default"
+) -> GroundTruth:
+    """Draw the hidden per-training effects for ``catalogue`` in ``world`` (see WORLDS)."""
+    if world not in WORLDS:
+        raise ValueError(f"unknown world {world!r}; choose one of {', '.join(WORLDS)}")
     n, k = catalogue.weights.shape
     factor = np.exp(rng.normal(0.0, 0.35, size=(n, k)))
     true_weights = np.where(catalogue.covered, np.minimum(catalogue.weights * factor, 1.3), 0.0)
     quality = rng.normal(0.0, 0.8, size=n)
     band_shift = rng.normal(0.0, 0.6, size=(n, 1, 3)) + rng.normal(0.0, 0.2, size=(n, k, 3))
     reputation = 0.5 * quality + rng.normal(0.0, 0.7, size=n)
-    return GroundTruth(true_weights, quality, band_shift, reputation)
+    if world == "no_hidden_quality":
+        quality = np.zeros(n)
+        band_shift = np.zeros((n, k, 3))
+    return GroundTruth(true_weights, quality, band_shift, reputation, world)
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,13 +258,14 @@ class SyntheticWorld:
         """
         true, _ = self.state_at(person, day)
         role = self.roles[self.people.role[person]]
+        gaps = np.where(np.isnan(role.targets), 0.0, np.maximum(role.targets - true, 0.0))
         probability = self.truth.rise_probability(
             self.catalogue,
             true.astype(float),
             float(self.people.learning_rate[person]),
             float(self.people.self_direction[person]),
+            n_gaps=int((gaps > 0).sum()),
         )
-        gaps = np.where(np.isnan(role.targets), 0.0, np.maximum(role.targets - true, 0.0))
         importance = np.where(role.is_must, 2.0, 1.0) * (gaps > 0)
         return probability @ importance
 
@@ -253,10 +288,14 @@ def generate_world(
     horizon_days: float = 1080.0,
     seed: int = 0,
     truth: GroundTruth | None = None,
+    world: str = "default",
 ) -> SyntheticWorld:
-    """Simulate ``n_people`` over ``horizon_days`` on ``catalogue`` (deterministic per seed)."""
+    """Simulate ``n_people`` over ``horizon_days`` on ``catalogue`` (deterministic per seed).
+
+    ``world`` picks the outcome rule (WORLDS, documented above); ``truth`` overrides it.
+    """
     rng = np.random.default_rng(seed)
-    truth = truth or make_ground_truth(catalogue, rng)
+    truth = truth or make_ground_truth(catalogue, rng, world)
     k = len(catalogue.codes)
     learning_rate = rng.normal(0.0, 0.5, size=n_people)
     self_direction = 1.2 * learning_rate + rng.normal(0.0, 0.8, size=n_people)
@@ -311,8 +350,15 @@ def generate_world(
                 enrollments.append((p, int(catalogue.keys[row]), end, False, rating, end))
                 day = end
                 continue
+            missing = np.where(np.isnan(role.targets), 0.0, role.targets - levels)
+            gap_count = int((missing > 0).sum())
             chance = truth.rise_probability(
-                catalogue, levels, learning_rate[p], self_direction[p], rows=np.array([row])
+                catalogue,
+                levels,
+                learning_rate[p],
+                self_direction[p],
+                rows=np.array([row]),
+                n_gaps=gap_count,
             )[0]
             rises = rng.random(k) < chance
             covered = np.flatnonzero(catalogue.covered[row])

@@ -323,21 +323,43 @@ def recommender_train(min_rows: int, min_people: int) -> None:
 
 @recommender_cli.command("evaluate")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--people", default=1000, show_default=True, help="Synthetic people to generate.")
-@click.option("--seed", default=7, show_default=True, help="Random seed of the synthetic world.")
+@click.option("--people", default=1000, show_default=True, help="Synthetic people per seed.")
+@click.option(
+    "--seeds",
+    default="7,11,1,2,3",
+    show_default=True,
+    help="Comma-separated seeds; one synthetic world each.",
+)
+@click.option("--seed", type=int, default=None, help="A single seed (same as --seeds N).")
+@click.option(
+    "--world",
+    type=click.Choice(["default", "no_hidden_quality", "misspecified"]),
+    default="default",
+    show_default=True,
+    help="Outcome rule of the synthetic world (documented in training/synthetic.py).",
+)
 @click.option(
     "--catalogue-size", default=500, show_default=True, help="Trainings in the latency test."
 )
-def recommender_evaluate(as_json: bool, people: int, seed: int, catalogue_size: int) -> None:
-    """Compare the learned model with the baselines on held-out synthetic people."""
+def recommender_evaluate(
+    as_json: bool, people: int, seeds: str, seed: int | None, world: str, catalogue_size: int
+) -> None:
+    """Compare the learned model with six baselines on held-out synthetic people."""
     if people < 50:
         raise click.ClickException("Use at least 50 people; fewer leave nothing to hold out.")
+    try:
+        chosen = [seed] if seed is not None else [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError as error:
+        raise click.ClickException("--seeds takes whole numbers separated by commas.") from error
+    if not chosen:
+        raise click.ClickException("Give at least one seed.")
     # Deferred: the evaluation imports scikit-learn (about a second), which the app never needs.
     from training.evaluation import evaluate, format_report
 
     report = evaluate(
         n_people=people,
-        seed=seed,
+        seeds=chosen,
+        world=world,
         latency_catalogue_size=catalogue_size,
         progress=None if as_json else click.echo,
     )

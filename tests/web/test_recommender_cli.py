@@ -59,21 +59,59 @@ def test_evaluate_refuses_too_few_people(runner):
 @pytest.mark.slow
 def test_evaluate_json_has_the_promised_keys(runner):
     result = runner.invoke(
-        args=["recommender", "evaluate", "--json", "--people", "120", "--catalogue-size", "80"]
+        args=[
+            "recommender",
+            "evaluate",
+            "--json",
+            "--people",
+            "150",
+            "--seeds",
+            "7,11",
+            "--catalogue-size",
+            "80",
+        ]
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["synthetic"] is True
-    assert set(report["methods"]) == {"learned", "popularity", "priority_bands", "cold_start"}
+    assert report["synthetic"] is True and report["world"] == "default"
+    assert report["seeds"] == [7, 11] and report["people"] == 150
+    assert (
+        set(report["methods"])
+        == set(METHODS)
+        >= {
+            "learned",
+            "random",
+            "popularity",
+            "priority_bands",
+            "cold_start",
+            "rise_rate",
+            "logistic",
+        }
+    )
     for metrics in report["methods"].values():
-        assert set(metrics) >= {"precision@5", "recall@5", "ndcg@5", "coverage"}
-        assert all(0.0 <= value <= 1.0 for value in metrics.values())
+        for name in ("ndcg@5", "precision@5", "recall@5", "observed_ndcg@5"):
+            lo, hi = metrics[name]["ci95"]
+            assert 0.0 <= lo <= metrics[name]["mean"] <= hi <= 1.0 or lo <= hi, name
+        assert 0.0 <= metrics["coverage"] <= 1.0
+    assert report["best_baseline"] in report["methods"] and report["best_baseline"] != "learned"
+    lo, hi = report["learned_vs_best"]["diff_ci95"]
+    assert lo <= hi and isinstance(report["learned_vs_best"]["ratio"], float)
+    assert report["served"] in report["methods"] and report["served"] != "random"
+    assert isinstance(report["served_ndcg@5"], float)
+    assert set(report["calibration"]) >= {"ece", "brier"}
     assert isinstance(report["train_seconds"], float)
     assert set(report["latency_ms"]) >= {"p50", "p95"}
-    assert report["catalogue_size"] == 80 and report["held_out_people"] > 0
-    assert {len(grid) for grid in report["tuning"].values()} == {8}
+    assert report["catalogue_size"] == 80
     text = format_report(report)
-    assert "SYNTHETIC" in text and all(method in text for method in METHODS)
+    assert "SYNTHETIC" in text and "observed NDCG@5" in text
+    assert all(method in text for method in METHODS)
+
+
+def test_evaluate_refuses_an_unknown_world_and_bad_seeds(runner):
+    result = runner.invoke(args=["recommender", "evaluate", "--world", "utopia"])
+    assert result.exit_code != 0
+    result = runner.invoke(args=["recommender", "evaluate", "--seeds", "7,x"])
+    assert result.exit_code != 0 and "whole numbers" in result.output
 
 
 @pytest.mark.slow
