@@ -234,3 +234,38 @@ def publish_draft(
             "Discard the draft and start a new one from the current version."
         )
     return publish_framework(session, draft, actor, note=note)
+
+
+def framework_to_export(session: Session, *, draft: bool = False) -> Framework:
+    """The version an export without an id means: the current one, or with ``draft`` the open
+    draft. When only a draft exists (say, just imported), the refusal says how to go on."""
+    current = current_framework(session)
+    open_draft = (
+        draft_of(session, current.uuid)
+        if current is not None
+        else session.scalar(
+            sa.select(Framework)
+            .where(Framework.status == FrameworkStatus.DRAFT.value)
+            .order_by(Framework.id.desc())
+            .limit(1)
+        )
+    )
+    if draft:
+        if open_draft is None:
+            raise NotFoundError(
+                "There is no draft to export; leave out --draft to export the current version."
+            )
+        return open_draft
+    if current is not None:
+        return current
+    if open_draft is not None:
+        raise NotFoundError(
+            f"No framework is published yet; there is only draft {open_draft.version_label} of "
+            f"{open_draft.name} (id {open_draft.id}). Export it with --draft, or publish it "
+            "first: HR publishes a draft on the Framework versions page (/framework/versions) "
+            "with a change note."
+        )
+    raise NotFoundError(
+        "No framework is published yet. Run `flask --app wsgi seed`, or import one with "
+        "`competencies import` or `competencies import-esco`."
+    )

@@ -176,9 +176,14 @@ def seed_default_framework(session: Session, actor: User | None = None) -> tuple
     framework_uuid = data["framework"].get("uuid") or stable_uuid(
         "framework", data["framework"]["name"]
     )
+    # The mapping of ESCO skills lives beside the framework; imported late to avoid a cycle.
+    from competencies.esco import seed_esco_mapping
+
     existing = session.scalar(sa.select(Framework).where(Framework.uuid == framework_uuid).limit(1))
     if existing is not None:
-        return current_framework(session, framework_uuid) or existing, False
+        current = current_framework(session, framework_uuid) or existing
+        seed_esco_mapping(session, current, data)
+        return current, False
     framework = build_framework(data)
     session.add(framework)
     session.flush()
@@ -190,6 +195,7 @@ def seed_default_framework(session: Session, actor: User | None = None) -> tuple
         after={"name": framework.name, "source": DEFAULT_FRAMEWORK_FILE},
     )
     publish_framework(session, framework, actor)
+    seed_esco_mapping(session, framework, data)
     return framework, True
 
 

@@ -84,6 +84,8 @@ class CompetencySpec:
     sfia_code: str | None = None
     icb4_element: str | None = None
     esco_uri: str | None = None
+    sfia_kind: str | None = None
+    crosswalk_levels: dict[str, list[int]] = field(default_factory=dict)
     descriptors: dict[int, str] = field(default_factory=dict)
     related: list[str] = field(default_factory=list)
 
@@ -108,6 +110,9 @@ class RoleProfileSpec:
     description: str = ""
     qualifications: list[str] = field(default_factory=list)
     is_retired: bool = False
+    esco_uri: str | None = None
+    isco_group: str | None = None
+    esco_version: str | None = None
     # Keyed by competency uuid, in framework order.
     requirements: dict[str, RequirementSpec] = field(default_factory=dict)
 
@@ -192,6 +197,8 @@ def spec_from_framework(framework: Framework) -> FrameworkSpec:
                 sfia_code=c.sfia_code,
                 icb4_element=c.icb4_element,
                 esco_uri=c.esco_uri,
+                sfia_kind=c.sfia_kind,
+                crosswalk_levels=dict(c.crosswalk_levels or {}),
                 descriptors={d.level: d.description for d in c.level_descriptors},
                 related=sorted(related[c.id], key=lambda code: code),
             )
@@ -205,6 +212,9 @@ def spec_from_framework(framework: Framework) -> FrameworkSpec:
                 description=p.description or "",
                 qualifications=list(p.qualifications or []),
                 is_retired=p.is_retired,
+                esco_uri=p.esco_uri,
+                isco_group=p.isco_group,
+                esco_version=p.esco_version,
                 requirements={
                     uuid_of[r.competency_id]: RequirementSpec(r.requirement, r.target_level)
                     for r in sorted(p.requirements, key=lambda r: order[r.competency_id])
@@ -279,6 +289,8 @@ def framework_from_spec(spec: FrameworkSpec) -> Framework:
             sfia_code=c.sfia_code or None,
             icb4_element=c.icb4_element or None,
             esco_uri=c.esco_uri or None,
+            sfia_kind=c.sfia_kind or None,
+            crosswalk_levels=dict(c.crosswalk_levels) or None,
             position=position,
             area=areas[c.area_code],
             framework=framework,
@@ -308,6 +320,9 @@ def framework_from_spec(spec: FrameworkSpec) -> Framework:
             description=normalise_text(profile_spec.description),
             qualifications=list(profile_spec.qualifications),
             is_retired=profile_spec.is_retired,
+            esco_uri=profile_spec.esco_uri,
+            isco_group=profile_spec.isco_group,
+            esco_version=profile_spec.esco_version,
             position=position,
         )
         profile.requirements = [

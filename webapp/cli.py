@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from competencies import interchange
-from competencies.drafts import get_framework, publish_draft
+from competencies.drafts import framework_to_export, get_framework, publish_draft
 from competencies.services import (
     current_framework,
     describe_framework,
@@ -28,6 +28,7 @@ from feedback.receipts import receipt_key
 from training.artefacts import MODEL_FILE, ArtefactError, load_artefact
 from training.enrollment_outcomes import refresh_outcomes
 from training.history import TooLittleHistoryError, train_and_save
+from webapp.cli_esco import import_esco_command
 from webapp.cli_plans import plans_cli
 from webapp.demo import DEMO_PASSWORD, seed_demo_assessments, seed_demo_draft, seed_demo_people
 from webapp.demo_evaluations import seed_demo_evaluations
@@ -226,14 +227,12 @@ def restore_command(source: str, yes: bool) -> None:
     help="File to write, or - for standard output.",
 )
 @click.option("--version-id", type=int, help="Export this version instead of the current one.")
-def competencies_export(file_format: str, out: str, version_id: int | None) -> None:
-    """Export the current framework version (or --version-id) as CSV or CASE JSON."""
+@click.option("--draft", "draft", is_flag=True, help="Export the open draft instead.")
+def competencies_export(file_format: str, out: str, version_id: int | None, draft: bool) -> None:
+    """Export the current framework version (or --version-id, or --draft) as CSV or CASE JSON."""
     if version_id is None:
-        framework = current_framework(db.session)
-        if framework is None:
-            raise click.ClickException(
-                "No framework is published yet. Run `flask --app wsgi seed`."
-            )
+        with one_transaction():
+            framework = framework_to_export(db.session, draft=draft)
     else:
         with one_transaction():
             framework = get_framework(db.session, version_id)
@@ -420,3 +419,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(competencies_cli)
     app.cli.add_command(recommender_cli)
     app.cli.add_command(plans_cli)
+    competencies_cli.add_command(import_esco_command)
