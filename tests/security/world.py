@@ -151,6 +151,12 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "interchange.preview": (HR, {"token": "import_token"}),
     "interchange.confirm": (HR, {"token": "import_token"}),
     "interchange.cancel": (HR, {"token": "import_token"}),
+    # ESCO occupations: an upload is HR's own (as above); an import's review is for editors.
+    "interchange.esco_upload": (EDITORS, {}),
+    "interchange.esco_preview": (HR, {"token": "esco_token"}),
+    "interchange.esco_confirm": (HR, {"token": "esco_token"}),
+    "interchange.esco_review": (EDITORS, {"import_id": "esco_import"}),
+    "interchange.esco_decide": (EDITORS, {"import_id": "esco_import"}),
     # Self-assessment: candidates, and only their own rounds.
     "assessments.index": (CANDIDATES, {}),
     "assessments.start": (CANDIDATES, {}),
@@ -508,6 +514,7 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
         world.ids.update(_feedback_ids(session, owner))
         session.commit()
     world.ids["import_token"] = _hr_import_token(world)
+    world.ids.update(_esco_ids(world))
     (tmp / "instance").mkdir(parents=True, exist_ok=True)
     world.snapshot()
     app.config["WTF_CSRF_ENABLED"] = csrf
@@ -560,6 +567,49 @@ def _hr_import_token(world: World) -> str:
     )
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
     return response.headers["Location"].rstrip("/").split("/")[-1]
+
+
+ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-000000000001"
+ESCO_SKILL = "http://data.europa.eu/esco/skill/00000000-0000-4000-8000-000000000002"
+# A two-line ESCO extract in ESCO's own layout, so the world needs no shared fixture.
+ESCO_FILES = {
+    "occupations_en.csv": (
+        f"conceptType,conceptUri,iscoGroup,preferredLabel,altLabels\n"
+        f"Occupation,{ESCO_OCCUPATION},1330,world occupation,\n"
+    ).encode(),
+    "skills_en.csv": (
+        f"conceptType,conceptUri,skillType,preferredLabel,description\n"
+        f"KnowledgeSkillCompetence,{ESCO_SKILL},skill/competence,world skill,\n"
+    ).encode(),
+    "occupationSkillRelations.csv": (
+        f"occupationUri,relationType,skillType,skillUri\n"
+        f"{ESCO_OCCUPATION},essential,skill/competence,{ESCO_SKILL}\n"
+    ).encode(),
+}
+
+
+def _esco_ids(world: World) -> dict[str, object]:
+    """An ESCO upload of HR's (its preview token) and an import written into the draft."""
+    from competencies.esco import write_esco_import
+    from competencies.interchange.esco_files import read_esco
+    from webapp.extensions import db
+
+    client = world.client("hr")
+    response = client.post(
+        "/framework/import/esco",
+        data={
+            "files": [(io.BytesIO(content), name) for name, content in ESCO_FILES.items()],
+            "occupation": ESCO_OCCUPATION,
+            "esco_version": "1.1.1",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+    token = response.headers["Location"].split("?")[0].rstrip("/").split("/")[-1]
+    with world.app.app_context():
+        record = write_esco_import(db.session, read_esco(ESCO_FILES, ESCO_OCCUPATION), None)
+        db.session.commit()
+        return {"esco_token": token, "esco_import": record.id}
 
 
 def table_row_counts(world: World) -> dict[str, int]:

@@ -101,3 +101,7 @@ def cancel(token: str):
     discard_upload(stored.token)
     flash("The import was cancelled; nothing was written.", "info")
     return redirect(url_for("interchange.upload"))
+
+
+# The ESCO import's routes live on this blueprint; the module attaches them when imported.
+from webapp.views import esco  # noqa: E402, F401
