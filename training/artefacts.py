@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ARTEFACT_FORMAT = 1
+# 2: records the synthetic share and a calibrated model; format-1 files are retrained.
+ARTEFACT_FORMAT = 2
 MODEL_FILE = "recommender.joblib"
 METADATA_FILE = "recommender.json"
 
@@ -106,6 +107,7 @@ def save_artefact(
         "numpy_version": np.__version__,
         "training_rows": int(recommender.n_rows_),
         "training_people": int(recommender.n_people_),
+        "synthetic_share": round(float(getattr(recommender, "synthetic_share_", 0.0)), 4),
         "metrics": metrics or {},
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sha256": sha256,
@@ -154,6 +156,13 @@ def load_artefact(directory: Path, *, key: bytes) -> tuple[TrainingRecommender, 
             f"model was trained with scikit-learn {metadata.get('sklearn_version')}, this is "
             f"{sklearn.__version__}; retrain"
         )
+    if str(metadata.get("numpy_version", "")).split(".")[:1] != np.__version__.split(".")[:1]:
+        raise ArtefactError(
+            f"model was saved with numpy {metadata.get('numpy_version')}, this is "
+            f"{np.__version__}; retrain"
+        )
+    if metadata.get("features") != list(FEATURE_NAMES):
+        raise ArtefactError("model was trained on other features than this version builds; retrain")
     model_path = directory / MODEL_FILE
     try:
         data = model_path.read_bytes()
@@ -174,6 +183,10 @@ def load_artefact(directory: Path, *, key: bytes) -> tuple[TrainingRecommender, 
         raise ArtefactError(f"model file {model_path} cannot be loaded: {error}") from error
     if not isinstance(recommender, TrainingRecommender) or not hasattr(recommender, "method_"):
         raise ArtefactError(f"model file {model_path} does not hold a fitted recommender")
+    # The signed model carries its synthetic share; the unsigned metadata must agree with it.
+    share = float(getattr(recommender, "synthetic_share_", -1.0))
+    if share < 0 or abs(share - float(metadata.get("synthetic_share", -2.0))) > 1e-3:
+        raise ArtefactError(f"model file {model_path} does not say how much of it is synthetic")
     return recommender, metadata
 
 

@@ -126,18 +126,26 @@ class CatalogueCache:
             return self._value
 
 
-def load_history(session: Session, codes: tuple[str, ...]) -> OutcomeHistory:
-    """The whole learning history (real and synthetic) as arrays over ``codes``."""
-    enrollments = session.execute(
-        sa.select(
-            HistoryEnrollment.id,
-            HistoryEnrollment.subject_key,
-            HistoryEnrollment.training_id,
-            HistoryEnrollment.ended_at,
-            HistoryEnrollment.is_completed,
-            HistoryEnrollment.rating,
-        ).order_by(HistoryEnrollment.id)
-    ).all()
+def load_history(
+    session: Session, codes: tuple[str, ...], *, include_synthetic: bool = True
+) -> OutcomeHistory:
+    """The learning history as arrays over ``codes``: real rows, plus synthetic ones when
+    ``include_synthetic``.
+
+    Rows are copied into the history only once their outcome is known, so every label here
+    is observed; the observed day is taken as the day the training ended.
+    """
+    query = sa.select(
+        HistoryEnrollment.id,
+        HistoryEnrollment.subject_key,
+        HistoryEnrollment.training_id,
+        HistoryEnrollment.ended_at,
+        HistoryEnrollment.is_completed,
+        HistoryEnrollment.rating,
+    ).order_by(HistoryEnrollment.id)
+    if not include_synthetic:
+        query = query.where(HistoryEnrollment.is_synthetic.is_(False))
+    enrollments = session.execute(query).all()
     if not enrollments:
         return empty_history(codes)
     index_of = {row.id: i for i, row in enumerate(enrollments)}
@@ -154,7 +162,9 @@ def load_history(session: Session, codes: tuple[str, ...]) -> OutcomeHistory:
                 HistoryOutcome.target_level,
                 HistoryOutcome.level_before,
                 HistoryOutcome.level_after,
-            ).order_by(HistoryOutcome.id)
+            )
+            .where(HistoryOutcome.history_enrollment_id.in_(list(index_of)))
+            .order_by(HistoryOutcome.id)
         ).all()
         if row.competency_code in position
     ]
@@ -323,6 +333,19 @@ class TooLittleHistoryError(Exception):
     """There is not enough history to learn from; the cold-start score stays in use."""
 
 
+def synthetic_row_share(session: Session) -> float:
+    """Share of learnable outcome rows (completed, level below 5) that are synthetic."""
+    synthetic, total = session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((HistoryEnrollment.is_synthetic, 1), else_=0)), 0),
+            sa.func.count(HistoryOutcome.id),
+        )
+        .join(HistoryEnrollment, HistoryOutcome.history_enrollment)
+        .where(HistoryEnrollment.is_completed.is_(True), HistoryOutcome.level_before < 5)
+    ).one()
+    return float(synthetic) / float(total) if total else 0.0
+
+
 def train_and_save(
     session: Session,
     directory: Any,
@@ -330,8 +353,13 @@ def train_and_save(
     key: bytes,
     min_rows: int = 300,
     min_people: int = 30,
+    include_synthetic: bool = False,
 ) -> dict[str, Any]:
     """Fit the recommender on the database's history and save the artefact; returns metadata.
+
+    Production models learn from real outcomes only; ``include_synthetic`` (the demo) lets the
+    generated history in, and the artefact then records its share so that every reason the
+    model gives is labelled synthetic.
 
     :raises TooLittleHistoryError: with fewer than ``min_rows`` outcomes or ``min_people``.
     """
@@ -343,18 +371,35 @@ def train_and_save(
     if not columns.codes:
         raise TooLittleHistoryError("No competency framework is published yet.")
     catalogue = catalogue_arrays(session, columns)
-    history = load_history(session, columns.codes)
+    history = load_history(session, columns.codes, include_synthetic=include_synthetic)
     features, _, groups = history_features(history, catalogue)
     people = len(np.unique(groups))
     if len(features) < min_rows or people < min_people:
+        summary = history_summary(session)
+        hint = (
+            f" {summary['synthetic']} synthetic finished trainings were left out: a production "
+            "model learns from real outcomes only (--include-synthetic is for demos)."
+            if summary["synthetic"] and not include_synthetic
+            else ""
+        )
         raise TooLittleHistoryError(
             f"Only {len(features)} outcomes from {people} people are in the history; at least "
-            f"{min_rows} from {min_people} are needed. The cold-start score stays in use."
+            f"{min_rows} from {min_people} are needed. The cold-start score stays in use.{hint}"
         )
+    share = synthetic_row_share(session) if include_synthetic else 0.0
     started = time.perf_counter()
     recommender, metrics = fit_recommender(
-        history, catalogue, params={"min_rows": min_rows, "min_people": min_people}
+        history,
+        catalogue,
+        params={
+            "min_rows": min_rows,
+            "min_people": min_people,
+            "calibrate": True,
+            "estimator": "blend",
+            "C": 1.0,
+        },
     )
+    recommender.mark_synthetic_share(share)
     seconds = time.perf_counter() - started
     return save_artefact(
         directory,
@@ -363,6 +408,8 @@ def train_and_save(
         metrics=metrics,
         extra={
             "history": history_summary(session),
+            "synthetic_share": round(share, 4),
+            "include_synthetic": include_synthetic,
             "catalogue_size": catalogue.size,
             "train_seconds": round(seconds, 3),
         },

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from training.recommender import ColdStartScorer, TrainingRecommender
 
 MAX_REASONS = 3
+# Fewest people who must have finished a course before its "N in 10 rose" figure is shown:
+# with fewer, one person more or less moves the figure by a whole step or more.
+MIN_FINISHED = 10
+SYNTHETIC_LABEL = "synthetic demo history, not real results"
 
 
 @dataclass(frozen=True)
@@ -40,28 +44,41 @@ class Reason:
     reach: int  # missing levels (current+1 … target) the training aims at
     stretch: int  # prerequisite levels the person still lacks
     weight: float
-    chance: float | None  # learned chance that the level rises; None with the cold start
+    chance: float | None  # calibrated chance that the level rises; None with the cold start
     contribution: float
+    finished: int = 0  # people in the model's history who finished this training
+    synthetic: bool = False  # the model learned from synthetic history
 
     @property
     def requirement(self) -> str:
         return "must" if self.is_must else "can"
 
     @property
+    def shows_chance(self) -> bool:
+        """The chance is said only when enough people finished the course to back it."""
+        return self.chance is not None and self.finished >= MIN_FINISHED
+
+    @property
+    def chance_text(self) -> str:
+        """E.g. "about 6 in 10 people at your level rose after this course (41 finished it)"."""
+        if not self.shows_chance:
+            return ""
+        text = (
+            f"about {round(self.chance * 10)} in 10 people at your level rose after this "
+            f"course ({self.finished} finished it"
+        )
+        return text + (f"; {SYNTHETIC_LABEL})" if self.synthetic else ")")
+
+    @property
     def text(self) -> str:
-        levels = "level" if self.reach == 1 else "levels"
-        if self.reach:
-            head = (
-                f"closes {self.reach} {levels} of the {self.requirement}-gap in {self.name} "
-                f"(you {self.level}, target {self.target})"
-            )
-        else:
-            head = (
-                f"touches the {self.requirement}-gap in {self.name} "
-                f"(you {self.level}, target {self.target}) but is aimed below your level"
-            )
-        if self.chance is not None:
-            head += f"; {self.chance:.0%} estimated chance to raise it"
+        head = (
+            f"works on the {self.requirement}-gap in {self.name} "
+            f"(you {self.level}, target {self.target})"
+        )
+        if not self.reach:
+            head += " but is aimed below your level"
+        if self.shows_chance:
+            head += f"; {self.chance_text}"
         return head
 
 
@@ -78,6 +95,7 @@ class Recommendation:
     hours: float
     cost: float
     currency: str
+    synthetic: bool = False  # ranked by a model that learned from synthetic history
 
     @property
     def fit_text(self) -> str:
@@ -92,13 +110,15 @@ class Recommendation:
 
     @property
     def text(self) -> str:
-        """The whole reason in one line, e.g. "closes 2 levels of the must-gap in Planning …"."""
+        """The whole reason in one line, e.g. "works on the must-gap in Planning (you 2, …"."""
         parts = [r.text for r in self.reasons]
         parts += [
             self.fit_text,
             format_hours(self.hours),
             format_money(self.cost, self.currency),
         ]
+        if self.synthetic and not any(r.shows_chance for r in self.reasons):
+            parts.append(f"ranked by a model trained on {SYNTHETIC_LABEL}")
         return "; ".join(parts)
 
 
@@ -112,6 +132,7 @@ class RecommendationResult:
     eligible: int  # trainings left after the constraints (and exclusions)
     filtered_out: int  # trainings the constraints removed
     uncovered_gaps: tuple[str, ...]  # gap competencies that no active training covers
+    synthetic: bool = False  # the model behind the list learned from synthetic history
 
 
 def _level_fit(level: int, level_min: int, level_max: int) -> str:
@@ -155,9 +176,14 @@ def recommend(
         if has_gap and not covered
     )
     # Duck-typed rather than isinstance, so that ranking never needs scikit-learn imported.
+    finished: Mapping[int, int] = {}
+    synthetic = False
     if hasattr(ranker, "explain_scores"):
         contributions, chances = ranker.explain_scores(view, catalogue)
         method = "learned" if ranker.is_learned else "cold_start"
+        if ranker.is_learned:
+            finished = getattr(ranker, "finished_", None) or {}
+            synthetic = float(getattr(ranker, "synthetic_share_", 0.0) or 0.0) > 0.0
     else:
         contributions = ranker.contributions(view, catalogue)
         chances = None
@@ -193,6 +219,8 @@ def recommend(
                 weight=float(catalogue.weights[row, c]),
                 chance=None if chances is None else float(chances[row, c]),
                 contribution=float(contributions[row, c]),
+                finished=int(finished.get(int(catalogue.keys[row]), 0)),
+                synthetic=synthetic,
             )
             for c in columns
         )
@@ -210,6 +238,7 @@ def recommend(
                 hours=float(catalogue.hours[row]),
                 cost=float(catalogue.cost[row]),
                 currency=str(catalogue.currencies[row]),
+                synthetic=synthetic,
             )
         )
     return RecommendationResult(
@@ -219,4 +248,5 @@ def recommend(
         eligible=int(allowed.sum()),
         filtered_out=filtered_out,
         uncovered_gaps=uncovered,
+        synthetic=synthetic,
     )

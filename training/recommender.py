@@ -19,7 +19,7 @@ import functools
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
@@ -84,6 +84,24 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
                     ("logistic", LogisticRegression(C=self.C, max_iter=2000)),
                 ]
             )
+        trees = HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            l2_regularization=self.l2_regularization,
+            max_iter=self.max_iter,
+            early_stopping=False,
+            random_state=self.random_state,
+        )
+        if self.estimator == "blend":
+            # The mean of both chances: the logistic's additive shape with the trees'
+            # interactions (format × level band, track record × format).
+            linear = Pipeline(
+                [
+                    ("scale", StandardScaler()),
+                    ("logistic", LogisticRegression(C=self.C, max_iter=2000)),
+                ]
+            )
+            return VotingClassifier([("trees", trees), ("linear", linear)], voting="soft")
         if self.estimator != "trees":
             raise ValueError(f"unknown estimator {self.estimator!r}")
         return HistGradientBoostingClassifier(
@@ -128,10 +146,26 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
-        """Probabilities of [no rise, rise] per row."""
+        """Probabilities of [no rise, rise] per row.
+
+        Same numbers as ``pipeline_.predict_proba``, but the target encoding is a table
+        look-up in numpy: the ColumnTransformer's per-call overhead was most of a request's
+        time over a 500-training catalogue.
+        """
         check_is_fitted(self, "pipeline_")
+        features = np.asarray(X, dtype=np.float64)
+        encoder = self.pipeline_.named_steps["encode"].transformers_[0][1]
+        n_categorical = len(CATEGORICAL_FEATURES)
+        encoded = np.empty((len(features), n_categorical))
+        for j in range(n_categorical):
+            categories = np.asarray(encoder.categories_[j], dtype=np.float64)
+            values = features[:, j]
+            at = np.clip(np.searchsorted(categories, values), 0, len(categories) - 1)
+            found = categories[at] == values
+            encoded[:, j] = np.where(found, encoder.encodings_[j][at], encoder.target_mean_)
+        final = self.pipeline_.named_steps["trees"]
         with single_threaded():
-            return self.pipeline_.predict_proba(np.asarray(X, dtype=np.float64))
+            return final.predict_proba(np.hstack([encoded, features[:, n_categorical:]]))
 
     def predict(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """1 where a rise is more likely than not."""
@@ -257,6 +291,15 @@ class TrainingRecommender(BaseEstimator):
             and len(np.unique(y)) == 2
         )
         self.calibrator_ = None
+        # People who finished each training, for "(K finished it)" next to a chance.
+        done = history.is_completed
+        self.finished_ = {
+            int(key): int(len(np.unique(history.subjects[done & (history.training_keys == key)])))
+            for key in np.unique(history.training_keys[done])
+        }
+        # Share of synthetic rows in what the model learned from; the caller that knows the
+        # rows' origin sets it (`mark_synthetic_share`), and reasons say "synthetic" when > 0.
+        self.synthetic_share_ = 0.0
         if enough:
             self.model_ = self._model().fit(features, y, groups)
             if self.calibrate:
@@ -271,6 +314,14 @@ class TrainingRecommender(BaseEstimator):
     def is_learned(self) -> bool:
         check_is_fitted(self, "method_")
         return self.model_ is not None
+
+    def mark_synthetic_share(self, share: float) -> TrainingRecommender:
+        """Record which share of the learned rows was synthetic (0 = only real outcomes)."""
+        check_is_fitted(self, "method_")
+        if not 0.0 <= share <= 1.0:
+            raise ValueError("the synthetic share is a fraction between 0 and 1")
+        self.synthetic_share_ = float(share)
+        return self
 
     def chances(self, person: PersonVector, catalogue: CatalogueArrays) -> np.ndarray:
         """(N, K) predicted chance that each training raises each gap competency (0 elsewhere)."""

@@ -289,8 +289,14 @@ def competencies_import(file: str, file_format: str | None, publish: bool, note:
 @recommender_cli.command("train")
 @click.option("--min-rows", default=300, show_default=True, help="Fewest outcome rows to learn.")
 @click.option("--min-people", default=30, show_default=True, help="Fewest people to learn from.")
-def recommender_train(min_rows: int, min_people: int) -> None:
-    """Learn from completed trainings (before/after levels) and save the model artefact."""
+@click.option(
+    "--include-synthetic",
+    is_flag=True,
+    help="Also learn from the generated demo history (demos only; every reason is then "
+    "labelled synthetic).",
+)
+def recommender_train(min_rows: int, min_people: int, include_synthetic: bool) -> None:
+    """Learn from real completed trainings (before/after levels) and save the model artefact."""
     with one_transaction():
         changed = refresh_outcomes(db.session)
     directory = recommender_dir(current_app)
@@ -301,6 +307,7 @@ def recommender_train(min_rows: int, min_people: int) -> None:
             key=artefact_key(current_app),
             min_rows=min_rows,
             min_people=min_people,
+            include_synthetic=include_synthetic,
         )
     except TooLittleHistoryError as error:
         raise click.ClickException(str(error)) from error
@@ -309,8 +316,13 @@ def recommender_train(min_rows: int, min_people: int) -> None:
     click.echo(f"Outcomes refreshed: {changed}.")
     click.echo(
         f"Trained on {metadata['training_rows']} outcomes of {metadata['training_people']} "
-        f"people ({history['real']} real and {history['synthetic']} synthetic finished "
-        f"trainings) in {metadata['train_seconds']:.2f} s."
+        f"people in {metadata['train_seconds']:.2f} s; synthetic share "
+        f"{metadata['synthetic_share']:.0%} "
+        + (
+            f"({history['synthetic']} synthetic finished trainings included)."
+            if include_synthetic
+            else f"({history['synthetic']} synthetic finished trainings left out)."
+        )
     )
     if metrics:
         click.echo(
@@ -377,9 +389,12 @@ def recommender_status() -> None:
     except ArtefactError as error:
         click.echo(f"Cold-start score in use: {error}.")
         return
+    share = float(metadata.get("synthetic_share", 0.0))
     click.echo(
         f"Learned model in use: trained {metadata['trained_at']} on "
-        f"{metadata['training_rows']} outcomes, scikit-learn {metadata['sklearn_version']}."
+        f"{metadata['training_rows']} outcomes, scikit-learn {metadata['sklearn_version']}; "
+        f"synthetic share {share:.0%}"
+        + (" — its reasons are labelled synthetic." if share > 0 else " (real outcomes only).")
     )
 
 

@@ -185,7 +185,8 @@ def seed_demo_training(session: Session, *, model_dir, key: bytes) -> DemoTraini
 
     refresh_outcomes(session)
     try:
-        metadata = train_and_save(session, model_dir, key=key)
+        # The demo has only generated history: let it in, labelled (never in production).
+        metadata = train_and_save(session, model_dir, key=key, include_synthetic=True)
     except TooLittleHistoryError as error:
         model = f"cold-start score ({error})"
     else:

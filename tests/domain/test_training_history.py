@@ -53,9 +53,12 @@ def test_synthetic_history_is_stored_labelled_and_reads_back_the_same(session, s
 
 
 def test_train_and_save_writes_a_loadable_artefact(session, stored, tmp_path):
-    metadata = train_and_save(session, tmp_path, key=b"k", min_rows=100, min_people=20)
+    metadata = train_and_save(
+        session, tmp_path, key=b"k", min_rows=100, min_people=20, include_synthetic=True
+    )
     recommender, read_back = load_artefact(tmp_path, key=b"k")
     assert recommender.is_learned and read_back["sha256"] == metadata["sha256"]
+    assert recommender.synthetic_share_ == 1.0 and read_back["synthetic_share"] == 1.0
     assert metadata["history"]["synthetic"] > 0 and metadata["metrics"]["roc_auc"] > 0.5
 
 

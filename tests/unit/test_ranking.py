@@ -5,7 +5,7 @@ import pytest
 
 from tests.unit.toy import CODES, catalogue, history_where, person
 from training.features import Constraints, empty_catalogue, empty_history
-from training.ranking import format_hours, format_money, recommend
+from training.ranking import MIN_FINISHED, format_hours, format_money, recommend
 from training.recommender import ColdStartScorer, TrainingRecommender
 
 NAMES = {"PLAN": "Planning", "LEAD": "Leadership", "TECH": "Technical skills"}
@@ -63,9 +63,10 @@ def test_explanation_matches_the_numbers():
     # Aimed at 2–3 from level 1: covers levels 2 and 3 of the 3 missing.
     assert (reason.reach, reason.stretch, reason.is_must) == (2, 0, True)
     assert top.text == (
-        "closes 2 levels of the must-gap in Planning (you 1, target 4); "
+        "works on the must-gap in Planning (you 1, target 4); "
         "aimed at levels 2–3, a fit for your level 1 in Planning; 16 h; €900"
     )
+    assert "closes" not in top.text  # nothing supports a promise of levels closed
     assert top.score == pytest.approx(2.0)  # must weight 2 × weight 1 × min(reach, 1)
     assert top.hours == 16 and top.cost == 900 and top.currency == "EUR"
 
@@ -83,7 +84,12 @@ def test_learned_explanations_carry_the_predicted_chance():
         for reason in item.reasons:
             column = CODES.index(reason.code)
             assert reason.chance == pytest.approx(chances[row, column])
-            assert f"{reason.chance:.0%} estimated chance" in item.text
+            assert reason.finished == 60  # every toy person finished every training
+            tenths = round(reason.chance * 10)
+            assert (
+                f"about {tenths} in 10 people at your level rose after this course (60 finished it)"
+            ) in item.text
+            assert "estimated chance" not in item.text and "synthetic" not in item.text
     assert [i.score for i in result.items] == sorted((i.score for i in result.items), reverse=True)
 
 
@@ -151,3 +157,35 @@ def test_money_and_hours_formatting():
     assert format_money(49.9, "EUR") == "€49.90"
     assert format_money(1200, "CHF") == "1,200 CHF"
     assert format_hours(16) == "16 h" and format_hours(7.5) == "7.5 h"
+
+
+def test_the_chance_is_hidden_when_few_people_finished_the_course():
+    items = _items()
+    recommender = TrainingRecommender(min_rows=20, min_people=5).fit(
+        history_where(items, {1: 0.7, 2: 0.2, 3: 0.4, 4: 0.5, 5: 0.3}, people=MIN_FINISHED - 1),
+        items,
+    )
+    result = recommend(recommender, ALEX, items, names=NAMES, k=5)
+    assert result.method == "learned" and result.items
+    for item in result.items:
+        assert all(r.chance is not None and not r.shows_chance for r in item.reasons)
+        assert "in 10 people" not in item.text
+
+
+def test_reasons_from_a_model_with_synthetic_rows_say_so():
+    items = _items()
+    recommender = TrainingRecommender(min_rows=50, min_people=10).fit(
+        history_where(items, {1: 0.7, 2: 0.2, 3: 0.4, 4: 0.5, 5: 0.3}), items
+    )
+    recommender.mark_synthetic_share(0.97)
+    result = recommend(recommender, ALEX, items, names=NAMES, k=5)
+    assert result.synthetic and result.items
+    for item in result.items:
+        assert item.synthetic and "synthetic" in item.text
+        assert all("synthetic" in r.text for r in item.reasons if r.shows_chance)
+    few = TrainingRecommender(min_rows=20, min_people=5).fit(
+        history_where(items, {1: 0.7, 2: 0.2, 3: 0.4, 4: 0.5, 5: 0.3}, people=5), items
+    )
+    few.mark_synthetic_share(1.0)
+    for item in recommend(few, ALEX, items, names=NAMES, k=5).items:
+        assert "synthetic" in item.text  # labelled even when no chance is shown

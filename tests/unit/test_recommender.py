@@ -153,3 +153,33 @@ def test_priority_bands_put_big_must_gaps_first():
     who = person([1, 1, 2], [3, 3, 3], [True, False, True])
     scores = PriorityBandRanker(min_weight=0.25).fit(empty_history(CODES), items).score(who, items)
     assert np.argsort(-scores).tolist() == [1, 2, 0]
+
+
+@pytest.mark.parametrize("estimator", ["trees", "logistic", "blend"])
+def test_every_estimator_keeps_the_contract_and_the_fast_path_matches_the_pipeline(estimator):
+    items = catalogue([{"key": k, "weights": {"PLAN": 1.0}} for k in (1, 2, 3)])
+    features, labels, groups = history_where(items, {1: 0.8, 2: 0.2, 3: 0.5}), None, None
+    features, labels, groups = history_features(features, items)
+    with pytest.raises(NotFittedError):
+        GapClosingModel(estimator=estimator).predict_proba(features[:1])
+    model = GapClosingModel(estimator=estimator, max_iter=20).fit(features, labels, groups)
+    assert clone(model).get_params()["estimator"] == estimator
+    fast = model.predict_proba(features)
+    assert np.allclose(fast, model.pipeline_.predict_proba(features))
+    # A training the model never saw gets the overall rate in its encoding, not an error.
+    unseen = features[:1].copy()
+    unseen[0, :3] = [999.0, 999.0 * 64, 999.0 * 64]
+    assert np.allclose(model.predict_proba(unseen), model.pipeline_.predict_proba(unseen))
+
+
+def test_calibrated_chances_stay_probabilities_and_keep_the_order_of_courses():
+    items = catalogue([{"key": k, "weights": {"PLAN": 1.0}} for k in (1, 2, 3)])
+    history = history_where(items, {1: 0.8, 2: 0.2, 3: 0.5}, people=90)
+    recommender = TrainingRecommender(min_rows=50, min_people=10, calibrate=True).fit(
+        history, items
+    )
+    assert recommender.calibrator_ is not None
+    who = person([1, 0, 0], [3, None, None], [True, False, False])
+    chances = recommender.chances(who, items)[:, 0]
+    assert ((chances >= 0) & (chances <= 1)).all()
+    assert chances[0] > chances[2] > chances[1]

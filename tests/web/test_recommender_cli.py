@@ -36,14 +36,33 @@ def test_train_saves_a_checked_artefact_and_status_reports_it(runner, app, seede
     from webapp.recommending import recommender_dir
 
     _small_history(db_session)
-    result = runner.invoke(args=["recommender", "train", "--min-rows", "100", "--min-people", "20"])
+    refused = runner.invoke(
+        args=["recommender", "train", "--min-rows", "100", "--min-people", "20"]
+    )
+    assert refused.exit_code == 1 and "synthetic finished trainings were left out" in (
+        refused.output
+    )
+    assert not (recommender_dir(app) / "recommender.joblib").exists()
+    result = runner.invoke(
+        args=[
+            "recommender",
+            "train",
+            "--min-rows",
+            "100",
+            "--min-people",
+            "20",
+            "--include-synthetic",
+        ]
+    )
     assert result.exit_code == 0, result.output
-    assert "synthetic finished trainings" in result.output and "ROC AUC" in result.output
+    assert "synthetic share 100%" in result.output and "ROC AUC" in result.output
     metadata = json.loads((recommender_dir(app) / "recommender.json").read_text())
     assert metadata["sklearn_version"] and metadata["training_rows"] > 100
     assert metadata["history"]["synthetic"] > 0 and metadata["history"]["real"] == 0
+    assert metadata["synthetic_share"] == 1.0 and metadata["include_synthetic"] is True
     status = runner.invoke(args=["recommender", "status"])
     assert "Learned model in use" in status.output
+    assert "synthetic share 100%" in status.output and "labelled synthetic" in status.output
 
 
 def test_status_without_a_model_says_cold_start(runner, app):
