@@ -28,6 +28,7 @@ from core.engine import configure_engine
 from core.process_priority import lower_priority, session_nicer
 from core.users import User
 from plans.models import DevelopmentPlan, PlanStatus
+from plans.signing import SigningConfig
 
 MAX_EXPORT_PLANS = 5000
 TEMP_SUFFIX = ".part"
@@ -222,7 +223,9 @@ def _start_worker(database_url: str, niceness: int) -> None:
     _worker_engine = configure_engine(sa.create_engine(database_url))
 
 
-def render_one(plan_id: int, directory: str, file_name: str) -> tuple[int, str, float]:
+def render_one(
+    plan_id: int, directory: str, file_name: str, signing: SigningConfig | None = None
+) -> tuple[int, str, float]:
     """Render plan ``plan_id`` into ``directory/file_name`` (in a worker); returns timings."""
     from plans.document import build_plan_document
     from plans.render import render_plan_pdf
@@ -231,7 +234,7 @@ def render_one(plan_id: int, directory: str, file_name: str) -> tuple[int, str, 
     started = time.perf_counter()
     with Session(_worker_engine) as session:
         document = build_plan_document(session, plan_id)
-    atomic_write(Path(directory) / file_name, render_plan_pdf(document))
+    atomic_write(Path(directory) / file_name, render_plan_pdf(document, signing))
     return plan_id, file_name, time.perf_counter() - started
 
 
@@ -252,6 +255,7 @@ def export_to_directory(
     jobs: int = 1,
     on_done: Callable[[int], None] | None = None,
     niceness: int = EXPORT_NICENESS,
+    signing: SigningConfig | None = None,
 ) -> ExportResult:
     """Render ``plans`` into ``directory`` with ``jobs`` worker processes.
 
@@ -280,7 +284,7 @@ def export_to_directory(
         ) as pool,
     ):
         futures = {
-            pool.submit(render_one, row.plan_id, str(directory), row.file_name): row
+            pool.submit(render_one, row.plan_id, str(directory), row.file_name, signing): row
             for row in plans
         }
         for future in as_completed(futures):

@@ -33,6 +33,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from plans.document import PlanDocument
+from plans.models import PlanStatus
+from plans.signing import SigningConfig, sign_pdf
 from training.formatting import format_money
 
 log = logging.getLogger(__name__)
@@ -282,6 +284,16 @@ def html_to_pdf(html: str, *, fetcher: Any | None = None) -> bytes:
         )
 
 
-def render_plan_pdf(document: PlanDocument) -> bytes:
-    """The plan as PDF bytes."""
-    return html_to_pdf(render_plan_html(document))
+def render_plan_pdf(document: PlanDocument, signing: SigningConfig | None = None) -> bytes:
+    """The plan as PDF bytes; an approved plan signed by the organisation when ``signing``
+    says with what (see ``plans.signing``)."""
+    pdf = html_to_pdf(render_plan_html(document))
+    if signing is None or document.status != PlanStatus.APPROVED.value:
+        return pdf
+    return sign_pdf(
+        pdf,
+        signing,
+        signer_name=f"{signing.organisation}, approved by {document.approved_by}",
+        reason=f"Development plan version {document.version_number} approved on "
+        f"{document.approved_on}",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from core.users import get_user_by_email
@@ -12,6 +13,7 @@ from plans.export import MAX_EXPORT_PLANS, atomic_write, export_to_directory, la
 from plans.export import list_plans as list_export_plans
 from plans.models import PlanStatus
 from webapp.extensions import db
+from webapp.plan_helpers import plan_signing
 
 plans_cli = AppGroup("plans", help="Export development plans as PDF.")
 
@@ -38,10 +40,11 @@ def export_command(email: str, out: str) -> None:
         raise click.ClickException(f"{person.name} has no development plan yet.")
     plan_id, which = found
     document = build_plan_document(db.session, plan_id)
-    atomic_write(Path(out), render_plan_pdf(document))
+    atomic_write(Path(out), render_plan_pdf(document, plan_signing(current_app)))
+    signed = " signed by the organisation" if document.status == "approved" else ""
     click.echo(
         f"Wrote {which} of {person.name}'s plan (version {document.version_number}, "
-        f"{document.status}) to {out}."
+        f"{document.status}){signed} to {out}."
     )
 
 
@@ -73,7 +76,14 @@ def export_all_command(out: str, jobs: int, status: str | None) -> None:
     db.engine.dispose()
     directory = Path(out)
     with click.progressbar(length=len(rows), label="Rendering plans", show_pos=True) as bar:
-        result = export_to_directory(database_url, rows, directory, jobs=jobs, on_done=bar.update)
+        result = export_to_directory(
+            database_url,
+            rows,
+            directory,
+            jobs=jobs,
+            on_done=bar.update,
+            signing=plan_signing(current_app),
+        )
     click.echo(
         f"Wrote {len(result.written)} PDF file(s) to {directory} in {result.seconds:.1f} s "
         f"with {jobs} process(es)."

@@ -11,6 +11,7 @@ from flask import Flask
 
 from core.users import User
 from plans.models import DevelopmentPlan, PlanGoal, PlanStatus
+from plans.signing import SigningConfig
 from webapp.extensions import db
 
 if TYPE_CHECKING:
@@ -71,6 +72,19 @@ def export_dir(app: Flask) -> Path:
     """Where finished ZIPs are kept: PLAN_EXPORT_DIR, else <instance folder>/exports."""
     configured = app.config.get("PLAN_EXPORT_DIR")
     return Path(configured) if configured else Path(app.instance_path) / "exports"
+
+
+def plan_signing(app: Flask) -> SigningConfig:
+    """With what approved plans are signed: the configured PKCS#12, else the self-signed
+    identity in PLAN_SIGNING_DIR (default <instance folder>/signing)."""
+    folder = app.config.get("PLAN_SIGNING_DIR")
+    p12 = app.config.get("PLAN_SIGNING_P12")
+    return SigningConfig(
+        folder=Path(folder) if folder else Path(app.instance_path) / "signing",
+        organisation=app.config.get("ORGANISATION_NAME") or "Proficio",
+        pkcs12_path=Path(p12) if p12 else None,
+        pkcs12_password=app.config.get("PLAN_SIGNING_P12_PASSWORD"),
+    )
 
 
 def zip_name(job_id: int) -> str:

@@ -32,7 +32,7 @@ from plans.export import EXPORT_NICENESS, atomic_zip, remove_stale_parts
 from plans.jobs import STALE_AFTER
 from plans.models import ExportJob, JobStatus
 from webapp.config import secret_key
-from webapp.plan_helpers import export_dir, zip_name
+from webapp.plan_helpers import export_dir, plan_signing, zip_name
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,16 @@ def export_plans_job(job_id: int, task: Any = None) -> str:
     yielding = session_nicer(0 if huey.immediate else EXPORT_NICENESS)
     with app.app_context(), yielding:
         final = task is None or not task.retries
-        return run_export_job(db.engine, job_id, export_dir(app), final_attempt=final)
+        from plans.render import render_plan_pdf
+
+        signing = plan_signing(app)
+        return run_export_job(
+            db.engine,
+            job_id,
+            export_dir(app),
+            final_attempt=final,
+            render=lambda document: render_plan_pdf(document, signing),
+        )
 
 
 def enqueue_mail(app: Flask, mail: OutgoingMail) -> None:

@@ -37,7 +37,10 @@ def test_export_writes_the_latest_approved_plan_and_says_so(runner, db_session, 
     result = runner.invoke(args=["plans", "export", "--email", alex.email, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "latest approved version" in result.output and "version 1, approved" in result.output
+    assert "signed by the organisation" in result.output
     assert out.read_bytes().startswith(b"%PDF")
+    report = subprocess.run(["pdfsig", str(out)], capture_output=True, text=True).stdout
+    assert "Signature Validation: Signature is Valid." in report
     result = runner.invoke(
         args=["plans", "export", "--email", sam.email, "--out", str(tmp_path / "sam.pdf")]
     )
@@ -76,6 +79,11 @@ def test_export_all_renders_every_person_with_a_process_pool(runner, db_session,
         args=["plans", "export-all", "--out", str(tmp_path / "approved"), "--status", "approved"]
     )
     assert "Wrote 1 PDF file(s)" in result.output
+    (approved,) = (tmp_path / "approved").iterdir()
+    report = subprocess.run(["pdfsig", str(approved)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in report  # signed in the worker processes too
+    drafts = [p for p in out.iterdir() if "draft" in p.name]
+    assert drafts and b"/ByteRange" not in drafts[0].read_bytes()
 
 
 def test_export_all_without_plans_says_so(runner, people, tmp_path):

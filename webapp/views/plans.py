@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from competencies.services import current_framework
@@ -43,6 +52,7 @@ from webapp.forms.plans import (
     ReturnForm,
     attach_problems,
 )
+from webapp.plan_helpers import plan_signing
 from webapp.transactions import refusal_of
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -296,7 +306,7 @@ def pdf(plan_id: int):
 
     plan = load_visible_plan(plan_id)
     document = document_from(plan, profile_for(db.session, plan))
-    data = render_plan_pdf(document)
+    data = render_plan_pdf(document, plan_signing(current_app))
     if current_user.id != plan.person_id:
         record_event(
             db.session,
