@@ -333,7 +333,9 @@ def stand_in_pdfs() -> Iterator[None]:
     tests check who reaches a PDF and what the route answers, not how the PDF is drawn, which
     tests/domain/test_plan_pdf.py checks with real renderings, hostile text included."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("plans.render.render_plan_pdf", lambda document: b"%PDF-1.7\n%%EOF\n")
+        patch.setattr(
+            "plans.render.render_plan_pdf", lambda document, signing=None: b"%PDF-1.7\n%%EOF\n"
+        )
         yield
 
 

@@ -83,7 +83,9 @@ def test_an_export_runs_as_a_job_and_ends_in_a_zip_for_hr(client_for, db_session
 
 @pytest.mark.commits
 def test_a_double_click_starts_one_job(client_for, db_session, plans, monkeypatch):
-    monkeypatch.setattr("plans.render.render_plan_pdf", lambda document: b"%PDF-1.7 test")
+    monkeypatch.setattr(
+        "plans.render.render_plan_pdf", lambda document, signing=None: b"%PDF-1.7 test"
+    )
     hr = client_for("hr")
     first, second = start(hr, plans), start(hr, plans)
     assert first.headers["Location"] == second.headers["Location"]
@@ -96,7 +98,7 @@ def test_a_failing_render_marks_the_job_failed_and_keeps_no_zip(
 ):
     calls = []
 
-    def broken(document):
+    def broken(document, signing=None):
         calls.append(document.plan_id)
         if len(calls) % 3 == 2:
             raise RuntimeError("renderer crashed")
@@ -236,7 +238,9 @@ def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
 
 
 def _finished_export(client_for, db_session, plans, monkeypatch):
-    monkeypatch.setattr("plans.render.render_plan_pdf", lambda document: b"%PDF-1.7 test")
+    monkeypatch.setattr(
+        "plans.render.render_plan_pdf", lambda document, signing=None: b"%PDF-1.7 test"
+    )
     hr = client_for("hr")
     start(hr, plans)
     job = job_of(db_session)
