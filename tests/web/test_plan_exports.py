@@ -225,7 +225,9 @@ def test_a_consumer_runs_the_job_with_its_session_made_nicer(app, monkeypatch):
     monkeypatch.setattr(
         tasks,
         "run_export_job",
-        lambda engine, job_id, directory, final_attempt: niceness_seen.append(group.nice) or "done",
+        lambda engine, job_id, directory, final_attempt, render: (
+            niceness_seen.append(group.nice) or "done"
+        ),
     )
     monkeypatch.setattr(tasks, "huey", SimpleNamespace(immediate=False))
     with app.app_context():
