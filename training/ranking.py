@@ -63,11 +63,10 @@ class Reason:
         """E.g. "about 6 in 10 people at your level rose after this course (41 finished it)"."""
         if not self.shows_chance:
             return ""
-        text = (
+        return (
             f"about {round(self.chance * 10)} in 10 people at your level rose after this "
-            f"course ({self.finished} finished it"
+            f"course ({self.finished} finished it)"
         )
-        return text + (f"; {SYNTHETIC_LABEL})" if self.synthetic else ")")
 
     @property
     def text(self) -> str:
@@ -117,9 +116,12 @@ class Recommendation:
             format_hours(self.hours),
             format_money(self.cost, self.currency),
         ]
-        if self.synthetic and not any(r.shows_chance for r in self.reasons):
-            parts.append(f"ranked by a model trained on {SYNTHETIC_LABEL}")
-        return "; ".join(parts)
+        line = "; ".join(parts)
+        if self.synthetic:
+            # First, and once per line: this text is stored in plans (cut at 1000 characters)
+            # and printed in PDFs; the label must survive both.
+            line = f"ranked by a model trained on {SYNTHETIC_LABEL}: {line}"
+        return line
 
 
 @dataclass(frozen=True)
