@@ -89,6 +89,7 @@ PERSONAL = {
     "certifications": {"person_id", "name", "issuer", "credential_id"},  # deleted
     "qualifications": {"person_id", "title", "institution"},  # deleted
     "invitations": {"user_id", "token_sha256", "created_by_id"},  # deleted
+    "password_resets": {"user_id", "token_sha256"},  # deleted
     "assessments": {"subject_id", "assessor_id", "note"},  # note erased, levels kept
     "ratings": {"reason", "created_by_id"},  # reasons erased
     "evidence": {"text", "url", "file_stored_name", "file_original_name", "created_by_id"},
