@@ -111,6 +111,9 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "main.healthz": (EVERYONE, {}),
     "auth.login": (EVERYONE, {}),
     "auth.logout": (EVERYONE, {}),
+    # Asking for a reset link answers everyone alike; a real link works for whoever holds it.
+    "auth.forgot_password": (EVERYONE, {}),
+    "auth.reset_password": (EVERYONE, {"token": "reset_token"}),
     "main.home": (SIGNED_IN, {}),
     # Reading the published framework is open to every signed-in person.
     "frameworks.index": (SIGNED_IN, {}),
@@ -514,6 +517,9 @@ def build_world(tmp: Path, *, csrf: bool = False, database_url: str | None = Non
             )
         )
         world.ids.update(_feedback_ids(session, owner))
+        from core.password_resets import request_reset
+
+        world.ids["reset_token"] = request_reset(session, ROLE_EMAILS["candidate2"])[1]
         session.commit()
     world.ids["import_token"] = _hr_import_token(world)
     world.ids.update(_esco_ids(world))
