@@ -18,7 +18,6 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
-    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -29,7 +28,6 @@ from wtforms.validators import (
     AnyOf,
     DataRequired,
     Email,
-    EqualTo,
     InputRequired,
     Length,
     Optional,
@@ -41,10 +39,11 @@ from assessments.evidence import EVIDENCE_TEXT_MAX, EVIDENCE_URL_MAX
 from assessments.models import EvidenceKind
 from assessments.submission import CORRECTION_REASON_MIN
 from competencies.models import Competency
-from core.users import EMAIL_MAX_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX_LENGTH
+from core.users import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 from evaluations.models import ProjectKind
 from evaluations.projects import BUDGET_MAX, CURRENCIES, DESCRIPTION_MAX, TITLE_MAX
 from webapp.forms.assessments import NOT_ASSESSED, field_names, version_field
+from webapp.forms.auth import NewPasswordForm
 
 DATE_MESSAGE = "Enter a real date, for example 2026-03-31."
 BUDGET_PATTERN = re.compile(r"^\d{1,14}(\.\d{1,2})?$")
@@ -251,26 +250,8 @@ class CorrectionForm(FlaskForm):
             raise FieldError("Choose a level from the list.")
 
 
-class AcceptInvitationForm(FlaskForm):
-    password = PasswordField(
-        "Choose a password",
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
-        validators=[
-            DataRequired(message="Choose a password."),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        "Repeat the password",
-        validators=[
-            DataRequired(message="Repeat the password."),
-            EqualTo("password", message="The two passwords are not the same."),
-        ],
-    )
+class AcceptInvitationForm(NewPasswordForm):
+    """The password that activates an invited account."""
 
 
 def build_sheet_form(competencies: Sequence[Competency], levels: Sequence[int]) -> type[FlaskForm]:

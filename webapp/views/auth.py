@@ -1,4 +1,4 @@
-"""Signing in and out."""
+"""Signing in and out, and choosing a new password through a mailed link."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from core.login_throttle import (
     clear_failed_logins,
     record_failed_login,
 )
+from core.password_resets import RESET_LIFETIME, find_reset, request_reset
+from core.password_resets import reset_password as set_new_password
 from core.users import authenticate, end_all_sessions, normalise_email
 from webapp.extensions import db, rate_limited
-from webapp.forms.auth import LoginForm
-from webapp.transactions import keep_changes_on_error
+from webapp.forms.auth import ForgotPasswordForm, LoginForm, NewPasswordForm
+from webapp.mail import render_mail, send_after_commit
+from webapp.transactions import keep_changes_on_error, problems_of
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -90,3 +93,57 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@rate_limited("5 per minute;20 per hour", methods=["POST"])
+def forgot_password():
+    """Ask for a link by e-mail; the answer is the same whether or not the address has an
+    account (and whether a mail actually goes: see ``core.password_resets``)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        found = request_reset(db.session, normalise_email(form.email.data))
+        if found is not None:
+            user, token = found
+            send_after_commit(
+                render_mail(
+                    "password_reset",
+                    user.email,
+                    person=user,
+                    link=url_for("auth.reset_password", token=token, _external=True),
+                    hours=int(RESET_LIFETIME.total_seconds() // 3600),
+                )
+            )
+        flash(
+            "If an account uses this address, a link to choose a new password is on its way. "
+            "It works once, for one hour.",
+            "info",
+        )
+        return redirect(url_for("auth.login"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@rate_limited("10 per minute", methods=["POST"])
+def reset_password(token: str):
+    reset = find_reset(db.session, token)  # one message for every bad link: 404
+    form = NewPasswordForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        user, problems = problems_of(
+            lambda: set_new_password(db.session, token, form.password.data)
+        )
+        if not problems:
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(
+                f"Your password is changed, {user.name}. Sign in with it; every other session "
+                "of your account was signed out.",
+                "success",
+            )
+            return redirect(url_for("auth.login"), code=303)
+    status = 422 if problems else 400 if form.is_submitted() else 200
+    page = render_template("auth/reset.html", form=form, user=reset.user, problems=problems)
+    return page, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
