@@ -19,8 +19,11 @@ Protocol (``recommender evaluate``), repeated for every seed:
 5. Across seeds: the mean of the per-seed means and a paired-bootstrap 95 % interval
    (people resampled within each seed, the same draw for every method), also for the
    difference learned − best baseline.
-6. The gate: the method served to users is the one with the best mean validation NDCG@5 —
-   chosen on validation people only, never on the held-out ones.
+6. The gate: the method served to users is the one whose scores best separate, among the
+   trainings validation people completed between the two cut-offs, those after which a level
+   rose from those after which none did (outcome AUC) — validation people only, never the
+   held-out ones. (Observed NDCG@5 makes a poor gate: it rewards predicting what people
+   choose, and they choose by the catalogue text.)
 7. Calibration of the learned chances (isotonic on person-grouped folds): expected
    calibration error (10 equal-width bins) and Brier score on the held-out people's rows
    observed after the cut-off.
@@ -211,6 +214,54 @@ def observed_cases(
     return cases
 
 
+def outcome_pairs(
+    world: SyntheticWorld, people: np.ndarray, start: float, end: float
+) -> list[tuple[PersonVector, int, bool]]:
+    """(person as known at ``start``, catalogue row, did a covered gap level rise) for every
+    training ``people`` completed in [start, end) whose next assessment came before ``end``.
+
+    What a deployment sees of its own recommendations: which courses worked for the people
+    who took them. Unlike the observed NDCG it does not reward guessing what people pick.
+    """
+    history = world.history
+    pairs = []
+    for p in people:
+        if world.people.joined_day[p] >= start:
+            continue
+        window = np.flatnonzero(
+            (history.subjects == p)
+            & history.is_completed
+            & (history.days >= start)
+            & (history.days < end)
+            & (history.observed_on < end)
+        )
+        if not len(window):
+            continue
+        person = world.person_vector(p, start, history)
+        for e in window:
+            row = world.catalogue.index_of_key.get(int(history.training_keys[e]))
+            if row is not None:
+                pairs.append((person, row, bool(history.enrollment_success[e])))
+    return pairs
+
+
+def outcome_auc(
+    ranker: Any, catalogue: CatalogueArrays, pairs: list[tuple[PersonVector, int, bool]]
+) -> float:
+    """Chance that a course which worked scores above one which did not (ties count half)."""
+    if not pairs:
+        return 0.5
+    scores = np.array([ranker.score(person, catalogue)[row] for person, row, _ in pairs])
+    worked = np.array([ok for _, _, ok in pairs], dtype=bool)
+    if worked.all() or not worked.any():
+        return 0.5
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)
+    n_pos, n_neg = int(worked.sum()), int((~worked).sum())
+    return float((ranks[worked].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 @dataclass
 class CaseScores:
     """Per-person metrics of one method: (cases, 3) precision, recall, NDCG; coverage."""
@@ -327,6 +378,7 @@ class SeedRun:
     truth: dict[str, CaseScores]
     observed: dict[str, CaseScores]
     validation_ndcg: dict[str, float]
+    validation_auc: dict[str, float]
     chosen_params: dict[str, dict[str, Any]]
     chances: np.ndarray
     outcomes: np.ndarray
@@ -361,12 +413,16 @@ def run_seed(
 
     tuning_history = known_history(history, fit_people, val_cutoff)
     val_cases = observed_cases(world, val_people, val_cutoff, cutoff)
+    val_pairs = outcome_pairs(world, val_people, val_cutoff, cutoff)
     chosen: dict[str, dict[str, Any]] = {}
     validation: dict[str, float] = {}
+    validation_auc: dict[str, float] = {}
     for method in methods:
         say(f"seed {seed}: tuning {method} on {len(GRIDS[method])} settings")
         chosen[method], results = tune(method, tuning_history, catalogue, val_cases)
         validation[method] = max(r["ndcg@5"] for r in results)
+        tuned = _fit(method, chosen[method], tuning_history, catalogue)
+        validation_auc[method] = outcome_auc(tuned, catalogue, val_pairs)
 
     train_history = known_history(history, train_people, cutoff)
     test_truth = truth_cases(world, test_people, cutoff)
@@ -406,6 +462,7 @@ def run_seed(
         truth=truth,
         observed=observed,
         validation_ndcg=validation,
+        validation_auc=validation_auc,
         chosen_params=chosen,
         chances=chances,
         outcomes=outcomes,
@@ -509,12 +566,17 @@ def evaluate(
         boot["observed_ndcg@5"]["learned"] - boot["observed_ndcg@5"][observed_best]
     )
 
-    # The gate: the best mean validation NDCG@5 (observed outcomes of validation people).
+    # The gate, on validation people only: the method that best tells the courses that worked
+    # from those that did not among what they took (outcome AUC). The observed NDCG@5 is
+    # reported too, but it rewards guessing what people pick, not what helps them.
     candidates = [m for m in METHODS if m != "random"]
     validation = {
         m: round(float(np.mean([run.validation_ndcg[m] for run in runs])), 4) for m in candidates
     }
-    served = max(candidates, key=lambda m: validation[m])
+    validation_auc = {
+        m: round(float(np.mean([run.validation_auc[m] for run in runs])), 4) for m in candidates
+    }
+    served = max(candidates, key=lambda m: validation_auc[m])
 
     chances = np.concatenate([run.chances for run in runs])
     outcomes = np.concatenate([run.outcomes for run in runs])
@@ -551,6 +613,7 @@ def evaluate(
         "served": served,
         "served_ndcg@5": methods[served]["ndcg@5"]["mean"],
         "validation_ndcg@5": validation,
+        "validation_outcome_auc": validation_auc,
         "calibration": {
             "ece": round(calibration_error(chances, outcomes), 4),
             "brier": round(brier, 4),
@@ -600,7 +663,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"{report['observed_best_baseline']} "
         f"{methods[report['observed_best_baseline']]['observed_ndcg@5']['mean']:.3f} = "
         f"{obs['ratio']} ×, difference in [{obs['diff_ci95'][0]:+.3f}, {obs['diff_ci95'][1]:+.3f}]",
-        f"  served by the gate (validation people only): {report['served']} "
+        f"  served by the gate (outcome AUC on validation people only): {report['served']} "
         f"(truth NDCG@5 {report['served_ndcg@5']:.3f})",
         "",
         f"  {'method':<16}{'NDCG@5 (truth)':>24}{'observed NDCG@5':>24}"

@@ -354,6 +354,7 @@ def train_and_save(
     min_rows: int = 300,
     min_people: int = 30,
     include_synthetic: bool = False,
+    note: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit the recommender on the database's history and save the artefact; returns metadata.
 
@@ -412,5 +413,71 @@ def train_and_save(
             "include_synthetic": include_synthetic,
             "catalogue_size": catalogue.size,
             "train_seconds": round(seconds, 3),
+            **({"gate": note} if note else {}),
         },
     )
+
+
+def retrain_with_gate(
+    session: Session,
+    directory: Any,
+    *,
+    key: bytes,
+    min_rows: int = 300,
+    min_people: int = 30,
+) -> dict[str, Any]:
+    """The weekly retrain: promote a new model only when it wins on recent real outcomes.
+
+    Real rows only. Returns {"promoted": bool, "reason": str, "scores": {…}, "metadata": …}.
+    """
+    from training.artefacts import ArtefactError, load_artefact, read_metadata
+    from training.champion import challenge
+
+    columns = framework_columns(session)
+    if not columns.codes:
+        return {"promoted": False, "reason": "no competency framework is published"}
+    catalogue = catalogue_arrays(session, columns)
+    history = load_history(session, columns.codes, include_synthetic=False)
+    champion = None
+    since = None
+    try:
+        champion, metadata = load_artefact(directory, key=key)
+        since = _day(datetime.fromisoformat(metadata["trained_at"]))
+        if tuple(champion.codes_) != columns.codes or metadata.get("synthetic_share", 0) > 0:
+            champion = None  # another framework, or a demo model: nothing real to defend
+    except (ArtefactError, KeyError, ValueError):
+        champion = None
+    decision = challenge(
+        history,
+        catalogue,
+        champion,
+        params={
+            "min_rows": min_rows,
+            "min_people": min_people,
+            "calibrate": True,
+            "estimator": "blend",
+            "C": 1.0,
+        },
+        champion_since=since,
+    )
+    result: dict[str, Any] = {
+        "promoted": decision.promote,
+        "reason": decision.reason,
+        "scores": {name: round(value, 4) for name, value in decision.scores.items()},
+        "holdout_rows": decision.holdout_rows,
+    }
+    if decision.promote:
+        result["metadata"] = train_and_save(
+            session,
+            directory,
+            key=key,
+            min_rows=min_rows,
+            min_people=min_people,
+            note={k: result[k] for k in ("reason", "scores", "holdout_rows")},
+        )
+    else:
+        try:
+            result["metadata"] = read_metadata(directory)
+        except ArtefactError:
+            result["metadata"] = None
+    return result

@@ -1,4 +1,5 @@
-"""Background jobs through Huey: the bulk PDF export of development plans, and mail delivery.
+"""Background jobs through Huey: the bulk PDF export of development plans, mail delivery,
+and the weekly recommender retrain (promoted only when it beats the live model).
 
 One Huey instance for the app and its consumer: SQLite under instance/ by default
 (``PROFICIO_HUEY_DB`` moves it), Redis when ``REDIS_URL`` is set (several machines).
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, SqliteHuey
+from huey import Huey, SqliteHuey, crontab
 from huey.serializer import SignedSerializer
 from sqlalchemy.orm import Session
 
@@ -201,3 +202,29 @@ def deliver_mail(mail: dict[str, str]) -> str:
     except Exception:
         log.exception("mail to %s not delivered (%s)", mail.get("to"), mail.get("subject"))
         raise
+
+
+def retrain_recommender(app: Flask) -> dict[str, Any]:
+    """Refresh outcomes, then retrain on real outcomes behind the champion/challenger gate."""
+    from training.enrollment_outcomes import refresh_outcomes
+    from training.history import retrain_with_gate
+    from webapp.extensions import db
+    from webapp.recommending import artefact_key, recommender_dir
+
+    with app.app_context():
+        refresh_outcomes(db.session)
+        db.session.commit()
+        result = retrain_with_gate(db.session, recommender_dir(app), key=artefact_key(app))
+        db.session.commit()
+    log.info(
+        "weekly recommender retrain: %s (%s)",
+        "new model promoted" if result["promoted"] else "live model kept",
+        result["reason"],
+    )
+    return result
+
+
+@huey.periodic_task(crontab(day_of_week="1", hour="3", minute="30"))
+def weekly_recommender_retrain() -> dict[str, Any]:
+    """Every Monday 03:30 (consumer time): retrain, and promote only a model that wins."""
+    return retrain_recommender(_app())

@@ -75,3 +75,26 @@ def test_a_person_without_history_has_no_track_record(session, stored):
     profile, standings, vector = person_vector(session, person, columns)
     assert profile.code == "ITPM" and vector.prior_completions == 0
     assert vector.has_gaps  # no assessment: every level counts as 0
+
+
+def test_the_weekly_retrain_never_learns_from_synthetic_rows(session, stored, tmp_path):
+    from training.history import retrain_with_gate
+
+    result = retrain_with_gate(session, tmp_path, key=b"k", min_rows=100, min_people=20)
+    assert not result["promoted"] and "recent outcomes" in result["reason"]
+    assert not (tmp_path / "recommender.joblib").exists()
+
+
+def test_the_weekly_retrain_promotes_only_through_the_gate(session, stored, tmp_path):
+    from training.history import retrain_with_gate
+
+    # Pretend the generated rows are real outcomes, so the gate has something to judge.
+    session.execute(sa.update(HistoryEnrollment).values(is_synthetic=False, source="enrollment"))
+    result = retrain_with_gate(session, tmp_path, key=b"k", min_rows=100, min_people=20)
+    assert set(result["scores"]) == {"challenger", "rise_rate"}
+    assert result["holdout_rows"] >= 50
+    written = (tmp_path / "recommender.joblib").exists()
+    assert written == result["promoted"]
+    if written:
+        _, metadata = load_artefact(tmp_path, key=b"k")
+        assert metadata["synthetic_share"] == 0.0 and metadata["gate"]["reason"]

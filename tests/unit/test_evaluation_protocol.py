@@ -112,3 +112,22 @@ def test_stress_worlds_change_the_documented_terms():
     assert set(WORLDS) == {"default", "no_hidden_quality", "misspecified"}
     with pytest.raises(ValueError):
         generate_world(items, ROLES, n_people=5, seed=1, world="utopia")
+
+
+def test_outcome_auc_rewards_telling_courses_that_worked_from_those_that_did_not():
+    from training.evaluation import outcome_auc
+
+    items = catalogue([{"key": k, "weights": {"PLAN": 0.5}} for k in (1, 2)])
+    who = _person(1.0)
+
+    class Fixed:
+        def __init__(self, scores):
+            self.scores = np.array(scores)
+
+        def score(self, person, catalogue_):
+            return self.scores
+
+    pairs = [(who, 0, True), (who, 1, False), (who, 0, True), (who, 1, False)]
+    assert outcome_auc(Fixed([0.9, 0.1]), items, pairs) == 1.0
+    assert outcome_auc(Fixed([0.1, 0.9]), items, pairs) == 0.0
+    assert outcome_auc(Fixed([0.5, 0.5]), items, pairs) == 0.5

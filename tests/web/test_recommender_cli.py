@@ -162,3 +162,13 @@ def test_seed_demo_adds_catalogue_labelled_history_enrollments_and_a_model(runne
     again = runner.invoke(args=["seed", "--demo"])
     assert again.exit_code == 0 and "Demo enrollments added: 0" in again.output
     assert db_session.scalar(sa.select(sa.func.count(Enrollment.id))) == len(statuses)
+
+
+def test_the_weekly_task_keeps_the_live_model_and_says_why(app, seeded):
+    from webapp.recommending import recommender_dir
+    from webapp.tasks import retrain_recommender, weekly_recommender_retrain
+
+    assert callable(weekly_recommender_retrain)  # registered with Huey as a periodic task
+    result = retrain_recommender(app)
+    assert result["promoted"] is False and result["reason"]
+    assert not (recommender_dir(app) / "recommender.joblib").exists()
