@@ -19,6 +19,7 @@ from core.db import utcnow
 from core.invitations import Invitation
 from core.login_throttle import LoginAttempt
 from core.password_resets import PasswordReset
+from core.reminders import SentReminder
 from core.users import User, end_all_sessions
 
 
@@ -79,6 +80,7 @@ def erase_person(session: Session, person: User) -> dict[str, int]:
     audit trail keeps its skeleton with the person replaced by the same pseudonym."""
     invitations = session.execute(sa.delete(Invitation).where(Invitation.user_id == person.id))
     session.execute(sa.delete(PasswordReset).where(PasswordReset.user_id == person.id))
+    session.execute(sa.delete(SentReminder).where(SentReminder.recipient_id == person.id))
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == person.email))
     name, email = f"{ERASED_NAME} #{person.id}", f"erased-{person.id}@erased.invalid"
     events = pseudonymise_audit_trail(

@@ -35,6 +35,7 @@ def register_models() -> None:
     import core.invitations  # noqa: F401
     import core.login_throttle  # noqa: F401
     import core.password_resets  # noqa: F401
+    import core.reminders  # noqa: F401
     import core.users  # noqa: F401
     import evaluations.models  # noqa: F401
     import feedback.models  # noqa: F401

@@ -90,6 +90,7 @@ PERSONAL = {
     "qualifications": {"person_id", "title", "institution"},  # deleted
     "invitations": {"user_id", "token_sha256", "created_by_id"},  # deleted
     "password_resets": {"user_id", "token_sha256"},  # deleted
+    "sent_reminders": {"recipient_id"},  # deleted
     "assessments": {"subject_id", "assessor_id", "note"},  # note erased, levels kept
     "ratings": {"reason", "created_by_id"},  # reasons erased
     "evidence": {"text", "url", "file_stored_name", "file_original_name", "created_by_id"},
@@ -156,6 +157,7 @@ NOT_PERSONAL = {
     },
     "plan_goal_trainings": {"title", "provider", "currency", "source"},
     "feedback_rounds": {"withheld_groups"},
+    "sent_reminders": {"kind", "subject_key", "milestone"},
     "feedback_raters": {"rater_group"},
     "feedback_responses": {"id", "rater_group"},
 }
