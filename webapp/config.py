@@ -106,6 +106,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "PLAN_SIGNING_P12": os.environ.get("PROFICIO_PLAN_SIGNING_P12"),
         "PLAN_SIGNING_P12_PASSWORD": os.environ.get("PROFICIO_PLAN_SIGNING_P12_PASSWORD"),
         "PLAN_SIGNING_DIR": os.environ.get("PROFICIO_PLAN_SIGNING_DIR"),
+        # The address people reach Proficio at: links in mails sent outside a request
+        # (reminders from the job worker) start with it.
+        "PUBLIC_URL": os.environ.get("PROFICIO_PUBLIC_URL", "http://127.0.0.1:5000"),
         # Who signs approved plans (the signature's name and the self-signed certificate's).
         "ORGANISATION_NAME": os.environ.get("PROFICIO_ORGANISATION_NAME", "Proficio"),
         # Mails without MAIL_URL are written here as .eml files (see core.mail).
