@@ -425,7 +425,30 @@ def privacy_purge(audit_days: int | None) -> None:
     )
 
 
+@click.group("reminders")
+def reminders_cli() -> None:
+    """Reminder mails (the job worker also sends them every morning)."""
+
+
+@reminders_cli.command("send")
+@with_appcontext
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Act as if it were this day."
+)
+def send_reminders_command(today) -> None:
+    """Send the reminders due today that no earlier run sent."""
+    from webapp.reminders import send_due_reminders
+
+    counts = send_due_reminders(current_app._get_current_object(), today.date() if today else None)
+    total = sum(counts.values())
+    click.echo(
+        f"Sent {total} reminder(s): {counts['certification']} about certifications, "
+        f"{counts['goal']} about goals, {counts['sheet']} about rating sheets."
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -228,3 +228,14 @@ def retrain_recommender(app: Flask) -> dict[str, Any]:
 def weekly_recommender_retrain() -> dict[str, Any]:
     """Every Monday 03:30 (consumer time): retrain, and promote only a model that wins."""
     return retrain_recommender(_app())
+
+
+@huey.periodic_task(crontab(hour="6", minute="15"))
+def daily_reminders() -> dict[str, int]:
+    """Every morning 06:15 (consumer time): certifications, goals and rating sheets that are
+    due a reminder; each reminder goes out once however often this runs."""
+    from webapp.reminders import send_due_reminders
+
+    counts = send_due_reminders(_app())
+    log.info("reminders sent: %s", counts)
+    return counts
