@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -181,3 +182,70 @@ def remove_certification(session: Session, person: User, certification_id: int) 
     )
     session.delete(row)
     session.flush()
+
+
+EXPIRY_HORIZON_DAYS = 90
+EXPIRED_LOOKBACK_DAYS = 365
+
+
+@dataclass(frozen=True)
+class CertificationDue:
+    """A person's certification that expires soon or has expired (for HR)."""
+
+    certification_id: int
+    person_id: int
+    person_name: str
+    person_email: str
+    name: str
+    issuer: str
+    expires_on: date
+    days_left: int  # negative once expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.days_left < 0
+
+
+def _due_filter(today: date) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Certification.expires_on.is_not(None),
+        Certification.expires_on <= today + timedelta(days=EXPIRY_HORIZON_DAYS),
+        Certification.expires_on >= today - timedelta(days=EXPIRED_LOOKBACK_DAYS),
+        User.is_active.is_(True),
+    )
+
+
+def certifications_due(session: Session, today: date) -> list[CertificationDue]:
+    """Certifications of active people expiring within 90 days or expired in the last year,
+    soonest first (one query)."""
+    rows = session.execute(
+        sa.select(Certification, User.name, User.email)
+        .join(User, User.id == Certification.person_id)
+        .where(_due_filter(today))
+        .order_by(Certification.expires_on, User.name, Certification.id)
+    )
+    return [
+        CertificationDue(
+            c.id,
+            c.person_id,
+            name,
+            email,
+            c.name,
+            c.issuer,
+            c.expires_on,
+            (c.expires_on - today).days,
+        )
+        for c, name, email in rows
+    ]
+
+
+def certification_due_counts(session: Session, today: date) -> tuple[int, int]:
+    """(expiring within 90 days, expired in the last year), in one query for HR's home page."""
+    expired = Certification.expires_on < today
+    row = session.execute(
+        sa.select(sa.func.count().filter(sa.not_(expired)), sa.func.count().filter(expired))
+        .select_from(Certification)
+        .join(User, User.id == Certification.person_id)
+        .where(_due_filter(today))
+    ).one()
+    return int(row[0]), int(row[1])

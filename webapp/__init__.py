@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         evaluations,
         feedback,
         frameworks,
+        hr_certifications,
         interchange,
         invitations,
         main,
@@ -175,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
         plans.bp,
         plan_goals.bp,
         plan_hr.bp,
+        hr_certifications.bp,
         privacy.bp,
         admin.bp,
     ):

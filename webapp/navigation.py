@@ -89,6 +89,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
             NavItem(
                 "People", "people.index", frozenset({Role.HR}), frozenset({"people.line_manager"})
             ),
+            NavItem("Certifications", "hr_certifications.index", frozenset({Role.HR})),
             NavItem(
                 "PDF exports",
                 "hr_plans.exports",

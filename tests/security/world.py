@@ -263,6 +263,7 @@ TABLE: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "feedback.link": (EVERYONE, {"token": "feedback_token"}),
     "feedback.link_autosave": (EVERYONE, {"token": "feedback_token"}),
     "feedback.thanks": (EVERYONE, {}),
+    "hr_certifications.index": (HR, {}),
     # Development plans: the owner's current draft. The person and their line manager work on
     # it; HR reads and approves it.
     "plans.index": (SIGNED_IN, {}),

@@ -38,6 +38,7 @@ EXPECTED = {
         "Plans",
         "Overview",
         "People",
+        "Certifications",
         "PDF exports",
     },
     "admin": {
