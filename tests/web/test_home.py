@@ -194,3 +194,29 @@ def test_a_candidate_sees_the_first_three_trainings_for_the_gaps(client_for, db_
     card = card[: card.index("</section>")]
     assert card.count("<li>") == 3 and "Planning course" in card
     assert "Aims at Planning (1 → 3, must)" in card
+
+
+def test_hr_sees_the_certifications_to_renew_and_the_list_behind_them(client_for, db_session):
+    from assessments.models import Certification
+
+    alex = _user(db_session, "candidate@example.com")
+    today = date.today()
+    for days, name in ((20, "PMP"), (-10, "ITIL 4 Foundation"), (200, "PSM I")):
+        db_session.add(
+            Certification(
+                person_id=alex.id,
+                name=name,
+                issuer="Issuer",
+                category="project_management",
+                obtained_on=today - timedelta(days=900),
+                expires_on=today + timedelta(days=days),
+            )
+        )
+    db_session.commit()
+    hr = client_for("hr")
+    home = hr.get("/").get_data(as_text=True)
+    assert "<strong>1</strong> expires within 90 days; <strong>1</strong> expired this year" in home
+    page = hr.get("/hr/certifications/").get_data(as_text=True)
+    assert "Expiring within 90 days (1)" in page and "Expired (1)" in page
+    assert "PMP" in page and "ITIL 4 Foundation" in page and "PSM I" not in page
+    assert client_for("manager").get("/hr/certifications/").status_code == 403

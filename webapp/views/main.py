@@ -10,6 +10,7 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from assessments.credentials import certification_due_counts
 from competencies.services import current_framework
 from core.audit import notable_events
 from core.login_throttle import locked_account_count
@@ -59,6 +60,7 @@ def home():
             hr=hr_steps(db.session),
             readiness=readiness_trend(db.session, today),
             feedback_rounds_open=open_round_count(db.session, today),
+            certifications=certification_due_counts(db.session, today),
         )
     elif current_user.has_role(Role.ADMIN):
         context.update(
