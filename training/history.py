@@ -152,21 +152,23 @@ def load_history(
     subjects: dict[str, int] = {}
     subject_ids = [subjects.setdefault(row.subject_key, len(subjects)) for row in enrollments]
     position = {code: i for i, code in enumerate(codes)}
+    outcome_query = sa.select(
+        HistoryOutcome.history_enrollment_id,
+        HistoryOutcome.competency_code,
+        HistoryOutcome.requirement,
+        HistoryOutcome.target_level,
+        HistoryOutcome.level_before,
+        HistoryOutcome.level_after,
+    ).order_by(HistoryOutcome.id)
+    if not include_synthetic:
+        # A join, not a list of ids: a long history would pass SQLite's parameter limit.
+        outcome_query = outcome_query.join(
+            HistoryEnrollment, HistoryOutcome.history_enrollment
+        ).where(HistoryEnrollment.is_synthetic.is_(False))
     outcomes = [
         row
-        for row in session.execute(
-            sa.select(
-                HistoryOutcome.history_enrollment_id,
-                HistoryOutcome.competency_code,
-                HistoryOutcome.requirement,
-                HistoryOutcome.target_level,
-                HistoryOutcome.level_before,
-                HistoryOutcome.level_after,
-            )
-            .where(HistoryOutcome.history_enrollment_id.in_(list(index_of)))
-            .order_by(HistoryOutcome.id)
-        ).all()
-        if row.competency_code in position
+        for row in session.execute(outcome_query).all()
+        if row.competency_code in position and row.history_enrollment_id in index_of
     ]
     return OutcomeHistory(
         codes=codes,
