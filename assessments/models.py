@@ -182,6 +182,8 @@ class Certification(Base):
     obtained_on: Mapped[date] = mapped_column(sa.Date)
     expires_on: Mapped[date | None] = mapped_column(sa.Date)
     credential_id: Mapped[str] = mapped_column(sa.String(120), default="")
+    # The catalogue entry it was recorded from (assessments/certification_catalogue.py).
+    catalogue_code: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (
