@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assessments.certification_catalogue import entry as catalogue_entry
 from assessments.models import (
     Certification,
     CertificationCategory,
@@ -113,10 +114,28 @@ def add_certification(
     expires_on: date | None = None,
     credential_id: str = "",
     today: date | None = None,
+    catalogue_code: str | None = None,
 ) -> Certification:
-    """Record a certification with the date obtained and, if it expires, the expiry date."""
+    """Record a certification with the date obtained and, if it expires, the expiry date.
+
+    With ``catalogue_code`` the catalogue fills in what was left blank — name, issuer,
+    category — and the expiry from the date obtained and the certification's validity.
+    """
     today = today or date.today()
     problems: list[str] = []
+    known = None
+    if catalogue_code:
+        known = catalogue_entry(catalogue_code)
+        if known is None:
+            raise ValidationError(
+                "The certification was not saved.",
+                problems=["Choose a certification from the list, or “Other”."],
+            )
+        name = (name or "").strip() or known.name
+        issuer = (issuer or "").strip() or known.issuer
+        category = category or known.category
+        if expires_on is None and obtained_on is not None:
+            expires_on = known.expiry_for(obtained_on)
     name = _text(name, "certification name", problems, required=True)
     issuer = _text(issuer, "issuer", problems, required=True)
     if category not in {c.value for c in CertificationCategory}:
@@ -139,6 +158,7 @@ def add_certification(
         obtained_on=obtained_on,
         expires_on=expires_on,
         credential_id=credential_id,
+        catalogue_code=known.code if known else None,
     )
     session.add(row)
     session.flush()

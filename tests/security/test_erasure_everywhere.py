@@ -133,7 +133,7 @@ PERSONAL = {
 NOT_PERSONAL = {
     "audit_events": {"action", "entity_type", "entity_id"},
     "users": {"role"},
-    "certifications": {"category"},
+    "certifications": {"category", "catalogue_code"},
     "qualifications": {"kind"},
     "export_jobs": {"idempotency_key", "selection_key", "status", "result_name", "error"},
     "frameworks": {"created_by_id", "published_by_id"},

@@ -194,3 +194,76 @@ def test_a_warm_profile_or_recommendations_page_is_two_queries(
     make_self_round(db_session, person, {"DEL-01": 3})
     db_session.commit()
     assert "Self-assessed" in candidate_client.get("/profile/").get_data(as_text=True)
+
+
+def test_a_certification_from_the_catalogue_fills_in_its_facts_and_expiry(
+    candidate_client, db_session
+):
+    import sqlalchemy as sa
+
+    from assessments.models import Certification
+
+    response = candidate_client.post(
+        "/profile/certifications/add",
+        data={"c-catalogue_code": "PMP", "c-obtained_on": "2025-03-15"},
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    row = db_session.scalar(sa.select(Certification).where(Certification.catalogue_code == "PMP"))
+    assert row.name == "Project Management Professional (PMP)"
+    assert row.issuer == "Project Management Institute (PMI)"
+    assert row.category == "project_management"
+    assert row.expires_on.isoformat() == "2028-03-15"  # PMI: a three-year cycle
+    page = candidate_client.get("/profile/qualifications").get_data(as_text=True)
+    assert "Earn 60 professional development units" in page
+    assert 'href="https://www.pmi.org/certifications/maintain/"' in page
+
+
+def test_a_never_expiring_certification_and_a_typed_expiry_are_kept(candidate_client, db_session):
+    import sqlalchemy as sa
+
+    from assessments.models import Certification
+
+    candidate_client.post(
+        "/profile/certifications/add",
+        data={"c-catalogue_code": "PSM-I", "c-obtained_on": "2024-02-29"},
+    )
+    candidate_client.post(
+        "/profile/certifications/add",
+        data={
+            "c-catalogue_code": "ITIL4-F",
+            "c-obtained_on": "2024-02-29",
+            "c-expires_on": "2027-01-31",
+        },
+    )
+    rows = {
+        c.catalogue_code: c.expires_on
+        for c in db_session.scalars(
+            sa.select(Certification).where(Certification.catalogue_code.is_not(None))
+        )
+    }
+    assert rows["PSM-I"] is None and rows["ITIL4-F"].isoformat() == "2027-01-31"
+
+
+def test_other_certifications_still_need_their_details(candidate_client):
+    refused = candidate_client.post(
+        "/profile/certifications/add", data={"c-obtained_on": "2025-01-10"}
+    )
+    assert refused.status_code == 422
+    unknown = candidate_client.post(
+        "/profile/certifications/add",
+        data={"c-catalogue_code": "NOPE", "c-obtained_on": "2025-01-10"},
+    )
+    assert (
+        unknown.status_code == 400
+        and "Choose a certification from the list" in unknown.get_data(as_text=True)
+    )
+
+
+def test_the_catalogue_expiry_handles_a_leap_day():
+    from datetime import date
+
+    from assessments.certification_catalogue import entry
+
+    assert entry("PRINCE2-P").expiry_for(date(2024, 2, 29)) == date(2027, 2, 28)
+    assert entry("IPMA-C").expiry_for(date(2024, 2, 29)) == date(2029, 2, 28)
+    assert entry("PSM-I").expiry_for(date(2024, 2, 29)) is None

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from assessments.certification_catalogue import catalogue
 from assessments.credentials import CREDENTIAL_ID_MAX, TEXT_MAX
 from assessments.models import CertificationCategory, QualificationKind
 
@@ -57,21 +58,29 @@ class QualificationForm(FlaskForm):
 
 
 class CertificationForm(FlaskForm):
-    name = StringField(
+    catalogue_code = SelectField(
         "Certification",
-        description="For example “PRINCE2 Practitioner” or “ITIL 4 Foundation”.",
-        validators=[DataRequired(message="Enter the certification's name."), Length(max=TEXT_MAX)],
+        choices=[("", "Other — type its details below")] + [(e.code, e.name) for e in catalogue()],
+        validate_choice=False,
+        validators=[
+            Optional(),
+            AnyOf([e.code for e in catalogue()], message="Choose a certification from the list."),
+        ],
+        description="Choosing one fills in the issuer and category and works out the expiry "
+        "date from its validity. Fields below left blank are taken from the list.",
     )
-    issuer = StringField(
-        "Issued by",
-        validators=[DataRequired(message="Enter who issued it."), Length(max=TEXT_MAX)],
+    name = StringField(
+        "Name (for “Other”)",
+        description="For example “PMI Agile Certified Practitioner (PMI-ACP)”.",
+        validators=[Optional(), Length(max=TEXT_MAX)],
     )
+    issuer = StringField("Issued by", validators=[Optional(), Length(max=TEXT_MAX)])
     category = SelectField(
         "Category",
         choices=[("", "Choose…")] + [(c.value, c.label) for c in CertificationCategory],
         validate_choice=False,
         validators=[
-            DataRequired(message="Choose a category."),
+            Optional(),
             AnyOf(
                 [c.value for c in CertificationCategory], message="Choose a category from the list."
             ),
@@ -80,7 +89,11 @@ class CertificationForm(FlaskForm):
     obtained_on = FriendlyDateField(
         "Obtained on", validators=[InputRequired(message="Enter the date you obtained it.")]
     )
-    expires_on = FriendlyDateField("Expires on (if it expires)", validators=[Optional()])
+    expires_on = FriendlyDateField(
+        "Expires on (if it expires)",
+        validators=[Optional()],
+        description="Left blank for a certification from the list: worked out from its validity.",
+    )
     credential_id = StringField(
         "Credential ID (optional)", validators=[Optional(), Length(max=CREDENTIAL_ID_MAX)]
     )

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from assessments.certification_catalogue import catalogue
 from assessments.credentials import (
     add_certification,
     add_qualification,
@@ -37,6 +38,7 @@ def _render_credentials(qualification_form, certification_form, status=200, prob
             today=date.today(),
             kinds=QualificationKind,
             categories=CertificationCategory,
+            catalogue={e.code: e for e in catalogue()},
             problems=problems or [],
         ),
         status,
@@ -92,6 +94,7 @@ def certification_add():
             obtained_on=form.obtained_on.data,
             expires_on=form.expires_on.data,
             credential_id=form.credential_id.data or "",
+            catalogue_code=form.catalogue_code.data or None,
         ),
         ValidationError,
     )
