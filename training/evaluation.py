@@ -19,11 +19,12 @@ Protocol (``recommender evaluate``), repeated for every seed:
 5. Across seeds: the mean of the per-seed means and a paired-bootstrap 95 % interval
    (people resampled within each seed, the same draw for every method), also for the
    difference learned − best baseline.
-6. The gate: the method served to users is the one whose scores best separate, among the
-   trainings validation people completed between the two cut-offs, those after which a level
-   rose from those after which none did (outcome AUC) — validation people only, never the
-   held-out ones. (Observed NDCG@5 makes a poor gate: it rewards predicting what people
-   choose, and they choose by the catalogue text.)
+6. The gate (`gate`): among the trainings validation people completed between the two
+   cut-offs, how well each method's scores separate those after which a level rose from
+   those after which none did (outcome AUC) — validation people only, never the held-out
+   ones. The rise-rate count is served unless another method beats it with the lower end of
+   a paired-bootstrap 95 % interval above 0. (Observed NDCG@5 makes a poor gate: it rewards
+   predicting what people choose, and they choose by the catalogue text.)
 7. Calibration of the learned chances (isotonic on person-grouped folds): expected
    calibration error (10 equal-width bins) and Brier score on the held-out people's rows
    observed after the cut-off.
@@ -245,21 +246,85 @@ def outcome_pairs(
     return pairs
 
 
-def outcome_auc(
+def pair_scores(
     ranker: Any, catalogue: CatalogueArrays, pairs: list[tuple[PersonVector, int, bool]]
-) -> float:
+) -> np.ndarray:
+    """The ranker's score of each (person, training) pair."""
+    return np.array([ranker.score(person, catalogue)[row] for person, row, _ in pairs])
+
+
+def auc(scores: np.ndarray, worked: np.ndarray) -> float:
     """Chance that a course which worked scores above one which did not (ties count half)."""
-    if not pairs:
-        return 0.5
-    scores = np.array([ranker.score(person, catalogue)[row] for person, row, _ in pairs])
-    worked = np.array([ok for _, _, ok in pairs], dtype=bool)
-    if worked.all() or not worked.any():
+    worked = np.asarray(worked, dtype=bool)
+    if len(worked) == 0 or worked.all() or not worked.any():
         return 0.5
     from scipy.stats import rankdata
 
     ranks = rankdata(scores)
     n_pos, n_neg = int(worked.sum()), int((~worked).sum())
     return float((ranks[worked].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def outcome_auc(
+    ranker: Any, catalogue: CatalogueArrays, pairs: list[tuple[PersonVector, int, bool]]
+) -> float:
+    """`auc` of the ranker's scores over ``pairs`` (0.5 when there is nothing to tell apart)."""
+    if not pairs:
+        return 0.5
+    return auc(pair_scores(ranker, catalogue, pairs), np.array([ok for _, _, ok in pairs]))
+
+
+GATE_INCUMBENT = "rise_rate"
+GATE_DRAWS = 300
+
+
+def gate(
+    per_seed: Sequence[tuple[dict[str, np.ndarray], np.ndarray]],
+    candidates: Sequence[str],
+    *,
+    incumbent: str = GATE_INCUMBENT,
+    draws: int = GATE_DRAWS,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Which method to serve, from validation outcomes only.
+
+    ``per_seed``: for each seed, (method → score of each validation pair, did it work). The
+    incumbent is the rise-rate count; another method replaces it only when its outcome AUC is
+    higher with the lower end of a paired-bootstrap 95 % interval of the difference above 0 —
+    the same bar the weekly retrain sets a challenger.
+    """
+    rng = np.random.default_rng(seed)
+    mean = {
+        m: float(np.mean([auc(scores[m], worked) for scores, worked in per_seed]))
+        for m in candidates
+    }
+    sampled = {m: np.zeros(draws) for m in candidates}
+    for scores, worked in per_seed:
+        n = len(worked)
+        if n == 0:
+            continue
+        for b in range(draws):
+            pick = rng.integers(0, n, size=n)
+            for m in candidates:
+                sampled[m][b] += auc(scores[m][pick], worked[pick]) / len(per_seed)
+    intervals = {
+        m: _interval(sampled[m] - sampled[incumbent]) for m in candidates if m != incumbent
+    }
+    winners = [m for m, (lo, _) in intervals.items() if lo > 0]
+    served = max(winners, key=lambda m: mean[m]) if winners else incumbent
+    reason = (
+        f"{served} beats {incumbent} on validation outcome AUC "
+        f"(difference {intervals[served][0]:+.3f} to {intervals[served][1]:+.3f})"
+        if served != incumbent
+        else f"no method beats {incumbent} on validation outcome AUC beyond noise"
+    )
+    return {
+        "served": served,
+        "incumbent": incumbent,
+        "reason": reason,
+        "validation_outcome_auc": {m: round(v, 4) for m, v in mean.items()},
+        "auc_diff_vs_incumbent_ci95": intervals,
+    }
 
 
 @dataclass
@@ -379,6 +444,8 @@ class SeedRun:
     observed: dict[str, CaseScores]
     validation_ndcg: dict[str, float]
     validation_auc: dict[str, float]
+    validation_scores: dict[str, np.ndarray]
+    validation_worked: np.ndarray
     chosen_params: dict[str, dict[str, Any]]
     chances: np.ndarray
     outcomes: np.ndarray
@@ -417,12 +484,15 @@ def run_seed(
     chosen: dict[str, dict[str, Any]] = {}
     validation: dict[str, float] = {}
     validation_auc: dict[str, float] = {}
+    val_scores: dict[str, np.ndarray] = {}
+    val_worked = np.array([ok for _, _, ok in val_pairs], dtype=bool)
     for method in methods:
         say(f"seed {seed}: tuning {method} on {len(GRIDS[method])} settings")
         chosen[method], results = tune(method, tuning_history, catalogue, val_cases)
         validation[method] = max(r["ndcg@5"] for r in results)
         tuned = _fit(method, chosen[method], tuning_history, catalogue)
-        validation_auc[method] = outcome_auc(tuned, catalogue, val_pairs)
+        val_scores[method] = pair_scores(tuned, catalogue, val_pairs)
+        validation_auc[method] = auc(val_scores[method], val_worked)
 
     train_history = known_history(history, train_people, cutoff)
     test_truth = truth_cases(world, test_people, cutoff)
@@ -463,6 +533,8 @@ def run_seed(
         observed=observed,
         validation_ndcg=validation,
         validation_auc=validation_auc,
+        validation_scores=val_scores,
+        validation_worked=val_worked,
         chosen_params=chosen,
         chances=chances,
         outcomes=outcomes,
@@ -573,10 +645,12 @@ def evaluate(
     validation = {
         m: round(float(np.mean([run.validation_ndcg[m] for run in runs])), 4) for m in candidates
     }
-    validation_auc = {
-        m: round(float(np.mean([run.validation_auc[m] for run in runs])), 4) for m in candidates
-    }
-    served = max(candidates, key=lambda m: validation_auc[m])
+    say("gating on validation outcomes")
+    decision = gate(
+        [(run.validation_scores, run.validation_worked) for run in runs],
+        candidates,
+    )
+    served = decision["served"]
 
     chances = np.concatenate([run.chances for run in runs])
     outcomes = np.concatenate([run.outcomes for run in runs])
@@ -613,7 +687,7 @@ def evaluate(
         "served": served,
         "served_ndcg@5": methods[served]["ndcg@5"]["mean"],
         "validation_ndcg@5": validation,
-        "validation_outcome_auc": validation_auc,
+        "gate": decision,
         "calibration": {
             "ece": round(calibration_error(chances, outcomes), 4),
             "brier": round(brier, 4),
@@ -663,8 +737,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"{report['observed_best_baseline']} "
         f"{methods[report['observed_best_baseline']]['observed_ndcg@5']['mean']:.3f} = "
         f"{obs['ratio']} ×, difference in [{obs['diff_ci95'][0]:+.3f}, {obs['diff_ci95'][1]:+.3f}]",
-        f"  served by the gate (outcome AUC on validation people only): {report['served']} "
-        f"(truth NDCG@5 {report['served_ndcg@5']:.3f})",
+        f"  served by the gate (validation people only): {report['served']} "
+        f"(truth NDCG@5 {report['served_ndcg@5']:.3f}) — {report['gate']['reason']}",
         "",
         f"  {'method':<16}{'NDCG@5 (truth)':>24}{'observed NDCG@5':>24}"
         f"{'precision@5':>13}{'recall@5':>10}{'coverage':>10}",

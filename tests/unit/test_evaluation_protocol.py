@@ -131,3 +131,22 @@ def test_outcome_auc_rewards_telling_courses_that_worked_from_those_that_did_not
     assert outcome_auc(Fixed([0.9, 0.1]), items, pairs) == 1.0
     assert outcome_auc(Fixed([0.1, 0.9]), items, pairs) == 0.0
     assert outcome_auc(Fixed([0.5, 0.5]), items, pairs) == 0.5
+
+
+def test_the_gate_keeps_rise_rate_unless_a_method_beats_it_beyond_noise():
+    from training.evaluation import gate
+
+    rng = np.random.default_rng(0)
+    worked = rng.random(400) < 0.5
+    signal = worked + rng.normal(0, 0.6, 400)
+    noise = rng.normal(0, 1.0, 400)
+    clear = gate(
+        [({"rise_rate": noise, "learned": signal}, worked)], ["rise_rate", "learned"], draws=100
+    )
+    assert clear["served"] == "learned" and clear["auc_diff_vs_incumbent_ci95"]["learned"][0] > 0
+    close = gate(
+        [({"rise_rate": signal, "learned": signal + rng.normal(0, 0.01, 400)}, worked)],
+        ["rise_rate", "learned"],
+        draws=100,
+    )
+    assert close["served"] == "rise_rate" and "beyond noise" in close["reason"]
