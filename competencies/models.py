@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from competencies.crosswalk import CrosswalkReference, crosswalk_references, ecf_equivalent
 from core.db import Base, UTCDateTime, utcnow
 
 
@@ -28,6 +29,13 @@ class Requirement(enum.StrEnum):
     CAN = "can"
 
 
+PMI_LABELS = {
+    "ways_of_working": "Ways of Working",
+    "power_skills": "Power Skills",
+    "business_acumen": "Business Acumen",
+}
+
+
 class PmiSide(enum.StrEnum):
     """The side of PMI's Talent Triangle a competency belongs to."""
 
@@ -37,7 +45,8 @@ class PmiSide(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The side as PMI writes it: Ways of Working, Power Skills, Business Acumen."""
+        return PMI_LABELS[self.value]
 
 
 class SfiaKind(enum.StrEnum):
@@ -220,6 +229,21 @@ class Competency(Base):
             "ESCO": self.esco_uri,
         }
         return {standard: code for standard, code in pairs.items() if code}
+
+    @property
+    def crosswalk_references(self) -> list[CrosswalkReference]:
+        """The references with their standard's version, SFIA kind and level range."""
+        values = {
+            "ecf_code": self.ecf_code,
+            "sfia_code": self.sfia_code,
+            "icb4_element": self.icb4_element,
+            "esco_uri": self.esco_uri,
+        }
+        return crosswalk_references(values, self.sfia_kind, self.crosswalk_levels)
+
+    def ecf_equivalent(self, level: int) -> str:
+        """The e-CF reference at one level of the scale, or that there is none there."""
+        return ecf_equivalent(self.ecf_code, self.crosswalk_levels, level)
 
     def __repr__(self) -> str:
         return f"<Competency {self.code} {self.name}>"

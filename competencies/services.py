@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from competencies.crosswalk import ESCO_CROSSWALK_VERSION, esco_attribution
 from competencies.models import (
     Area,
     Competency,
@@ -99,6 +100,11 @@ def spec_from_data(data: dict[str, Any]) -> FrameworkSpec:
                     sfia_code=item.get("sfia"),
                     icb4_element=item.get("icb4"),
                     esco_uri=item.get("esco_uri"),
+                    sfia_kind=item.get("sfia_kind"),
+                    crosswalk_levels={
+                        name: [int(low), int(high)]
+                        for name, (low, high) in (item.get("crosswalk_levels") or {}).items()
+                    },
                     descriptors={int(k): v for k, v in item.get("indicators", {}).items()},
                     related=list(item.get("related", [])),
                 )
@@ -182,6 +188,7 @@ def seed_default_framework(session: Session, actor: User | None = None) -> tuple
     existing = session.scalar(sa.select(Framework).where(Framework.uuid == framework_uuid).limit(1))
     if existing is not None:
         current = current_framework(session, framework_uuid) or existing
+        current = _upgrade_default_framework(session, current, data, actor)
         seed_esco_mapping(session, current, data)
         return current, False
     framework = build_framework(data)
@@ -194,9 +201,55 @@ def seed_default_framework(session: Session, actor: User | None = None) -> tuple
         entity=framework,
         after={"name": framework.name, "source": DEFAULT_FRAMEWORK_FILE},
     )
-    publish_framework(session, framework, actor)
+    publish_framework(session, framework, actor, note=data["framework"].get("change_note"))
     seed_esco_mapping(session, framework, data)
     return framework, True
+
+
+# What a newer default framework may correct in a database seeded with an older one.
+UPGRADED_FIELDS = (
+    "pmi_side",
+    "ecf_code",
+    "sfia_code",
+    "sfia_kind",
+    "icb4_element",
+    "esco_uri",
+    "crosswalk_levels",
+)
+
+
+def _upgrade_default_framework(
+    session: Session, current: Framework, data: dict[str, Any], actor: User | None
+) -> Framework:
+    """Publish the data file's newer version over the seeded 1.0, as a version of its own.
+
+    Only crosswalk references, the scale's name and the framework's description and source
+    change, by competency code; HR's own edits stay. Assessments keep the version they were
+    made on. Nothing happens when HR has a draft open or the lineage is past 1.0.
+    """
+    from competencies.drafts import create_draft, draft_of
+
+    label = str(data["framework"].get("version", "1.0"))
+    if current.version_label != "1.0" or label == "1.0" or not current.is_published:
+        return current
+    if draft_of(session, current.uuid) is not None:
+        return current
+    spec = spec_from_data(data)
+    draft = create_draft(session, current, actor, note=data["framework"].get("change_note", ""))
+    wanted = {c.code: c for c in spec.competencies}
+    for competency in draft.competencies:
+        source = wanted.get(competency.code)
+        if source is None:
+            continue
+        for name in UPGRADED_FIELDS:
+            value = getattr(source, name)
+            setattr(competency, name, value or None)
+    draft.version_label = label
+    draft.scale_name = spec.scale_name
+    draft.description = spec.description
+    draft.source = spec.source
+    session.flush()
+    return publish_framework(session, draft, actor, note=draft.change_note)
 
 
 def current_framework(session: Session, framework_uuid: str | None = None) -> Framework | None:
@@ -290,7 +343,14 @@ def describe_framework(framework: Framework) -> dict[str, Any]:
             "area_code": area.code,
             "category": c.category,
             "pmi_side": c.pmi_side,
-            "crosswalk": {"ecf": c.ecf_code, "sfia": c.sfia_code, "icb4": c.icb4_element},
+            "crosswalk": {
+                "ecf": c.ecf_code,
+                "sfia": c.sfia_code,
+                "sfia_kind": c.sfia_kind,
+                "icb4": c.icb4_element,
+                "esco": c.esco_uri,
+                "levels": dict(c.crosswalk_levels or {}),
+            },
             "uuid": c.uuid,
         }
         for area in framework.areas
@@ -315,10 +375,14 @@ def describe_framework(framework: Framework) -> dict[str, Any]:
                 ],
             }
         )
+    uses_esco = any(c["crosswalk"]["esco"] for c in competencies) or any(
+        p.esco_uri for p in framework.role_profiles
+    )
     return {
         "framework": {
             "name": framework.name,
             "version": framework.version_label,
+            "attribution": [esco_attribution(ESCO_CROSSWALK_VERSION)] if uses_esco else [],
             "revision": framework.version,
             "status": framework.status,
             "uuid": framework.uuid,

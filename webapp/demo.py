@@ -233,7 +233,8 @@ def seed_demo_assessments(session: Session) -> list[str]:
     return created
 
 
-DEMO_DRAFT_LABEL = "1.1 (demo draft)"
+# The draft keeps the number it was given (1.2 after the default 1.1) and says it is a demo.
+DEMO_DRAFT_SUFFIX = "(demo draft)"
 DEMO_DRAFT_NOTE = (
     "Demo draft with a synthetic change, made by `seed --demo` so that the compare page has "
     "something to show: a sharper level-3 indicator for Planning and a higher Communication "
@@ -263,7 +264,7 @@ def seed_demo_draft(session: Session, framework: Framework) -> Framework | None:
         draft,
         None,
         name=draft.name,
-        version_label=DEMO_DRAFT_LABEL,
+        version_label=f"{draft.version_label} {DEMO_DRAFT_SUFFIX}",
         description=draft.description,
         code=draft.code,
         change_note=DEMO_DRAFT_NOTE,

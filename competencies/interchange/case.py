@@ -23,6 +23,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from competencies.crosswalk import ESCO_CROSSWALK_VERSION, esco_attribution, exchange_pairs
 from competencies.models import FrameworkStatus, PmiSide
 from competencies.spec import (
     CROSSWALK_LABELS,
@@ -145,6 +146,9 @@ def export_case(spec: FrameworkSpec, *, status: str, changed_at: datetime) -> di
             keywords.append(CATEGORY_KEYWORD + c.category)
         if c.pmi_side:
             keywords.append(PMI_KEYWORD + PmiSide(c.pmi_side).label)
+        keywords += [
+            f"{label}: {value}" for label, value in exchange_pairs(c.sfia_kind, c.crosswalk_levels)
+        ]
         if keywords:
             entry["conceptKeywords"] = keywords
         items.append(entry)
@@ -160,7 +164,12 @@ def export_case(spec: FrameworkSpec, *, status: str, changed_at: datetime) -> di
                     "identifier": _constant_uuid(f"grouping:{standard}"),
                     "uri": _uri(_constant_uuid(f"grouping:{standard}")),
                     "title": standard,
-                    "description": f"Crosswalk to {standard}",
+                    "description": f"Crosswalk to {standard}"
+                    + (
+                        f" (source: {esco_attribution(ESCO_CROSSWALK_VERSION)})"
+                        if field_name == "esco_uri"
+                        else ""
+                    ),
                     "lastChangeDateTime": stamp,
                 },
             )

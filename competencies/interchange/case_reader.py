@@ -7,6 +7,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
+from competencies.crosswalk import read_exchange_pair
 from competencies.interchange.bounded_json import TooDeeplyNestedError, loads_bounded
 from competencies.interchange.case import (
     AREA_TYPE,
@@ -310,6 +311,18 @@ class _Reader:
                             "Triangle."
                         )
                     competency.pmi_side = side
+                elif ":" in keyword:
+                    term, _, value = keyword.partition(":")
+                    try:
+                        detail = read_exchange_pair(term, value)
+                    except ValueError as error:
+                        self.problems.append(f"Item {codes[item_id]}: {term}: {error}")
+                        detail = None
+                    if detail is not None and detail[0] == "sfia_kind":
+                        competency.sfia_kind = detail[1]
+                    elif detail is not None:
+                        field, pair = detail[1]
+                        competency.crosswalk_levels[field] = pair
             spec.competencies.append(competency)
             for child in children.get(item_id, []):
                 add(child, area_code, competency.code)

@@ -25,6 +25,7 @@ import io
 import json
 import re
 
+from competencies.crosswalk import exchange_pairs
 from competencies.models import PmiSide
 from competencies.spec import (
     CROSSWALK_LABELS,
@@ -161,6 +162,7 @@ def _competency_attributes(c: CompetencySpec) -> list[tuple[str, str]]:
     if c.pmi_side:
         pairs.append((ATTRIBUTE_LABELS["pmi_side"], PmiSide(c.pmi_side).label))
     pairs += [(CROSSWALK_LABELS[name], value) for name, value in c.crosswalk.items()]
+    pairs += exchange_pairs(c.sfia_kind, c.crosswalk_levels)
     return pairs
 
 

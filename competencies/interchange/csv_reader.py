@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from competencies.crosswalk import read_exchange_pair
 from competencies.interchange.bounded_json import TooDeeplyNestedError, loads_bounded
 from competencies.interchange.common import CSV, ImportPreview, decode_upload
 from competencies.interchange.csv import (
@@ -393,7 +394,19 @@ def _apply_attributes(
     }
     for term, value in pairs:
         key = by_label.get(term.lower())
-        if key is None:
+        try:
+            detail = read_exchange_pair(term, value)
+        except ValueError as error:
+            problems.append(f"Line {line}: {term}: {error}")
+            continue
+        if detail is not None:
+            what, read = detail
+            if what == "sfia_kind":
+                competency.sfia_kind = read
+            else:
+                field, pair = read
+                competency.crosswalk_levels[field] = pair
+        elif key is None:
             notes.append(f"Line {line}: the attribute {term!r} is not known and was left out.")
         elif key == "pmi_side":
             side = sides.get(value.lower())

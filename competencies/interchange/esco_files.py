@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from competencies.crosswalk import esco_attribution as attribution
 from competencies.interchange.common import decode_upload
 
 OCCUPATIONS = "occupations_en.csv"
@@ -38,11 +39,6 @@ BARE_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 # Enough for ESCO's complete English download (the relations file is about 18 MB).
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ZIP_MEMBERS = 200
-
-
-def attribution(version: str) -> str:
-    """The acknowledgement ESCO's licence asks for wherever its data is shown."""
-    return f"ESCO v{version}, European Commission, https://esco.ec.europa.eu (CC BY 4.0)"
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def test_a_draft_is_a_deep_copy_that_keeps_every_uuid(session, published, draft)
     source = spec_from_framework(load_framework_tree(session, published.id))
     copy = spec_from_framework(load_framework_tree(session, draft.id))
     assert draft.status == FrameworkStatus.DRAFT
-    assert (draft.uuid, draft.version, draft.version_label) == (published.uuid, 2, "1.1")
+    assert (draft.uuid, draft.version, draft.version_label) == (published.uuid, 2, "1.2")
     assert draft.based_on_id == published.id
     source.version_label = copy.version_label
     assert copy == source
@@ -251,7 +251,7 @@ def test_discarding_a_draft_leaves_the_published_version_alone(session, publishe
     event = session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "framework.draft.discard")
     ).one()
-    assert event.before["version_label"] == "1.1"
+    assert event.before["version_label"] == "1.2"
 
 
 @pytest.mark.parametrize(

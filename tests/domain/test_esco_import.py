@@ -71,7 +71,7 @@ def test_ict_project_manager_is_proposed_with_must_for_essential_skills(
 
     record = write_esco_import(session, extract, hr)
     draft = load_framework_tree(session, record.draft_id)
-    assert draft.status == FrameworkStatus.DRAFT and draft.version_label == "1.1"
+    assert draft.status == FrameworkStatus.DRAFT and draft.version_label == "1.2"
     assert current_framework(session).id == published.id  # nothing published by itself
     profile = next(p for p in draft.role_profiles if p.esco_uri == ICT_PM)
     assert (profile.name, profile.isco_group, profile.esco_version) == (
@@ -83,9 +83,12 @@ def test_ict_project_manager_is_proposed_with_must_for_essential_skills(
     assert required["LEA-04"] == "must"  # apply conflict management is essential
     assert required["DEL-01"] == "must"
     assert all(r.target_level is None for r in profile.requirements)
-    assert session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "framework.esco_import")
-    ).after["essential"] == 21
+    assert (
+        session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "framework.esco_import")
+        ).after["essential"]
+        == 21
+    )
 
 
 def test_project_manager_counts_37_essential_and_25_optional(session, published, esco_files):

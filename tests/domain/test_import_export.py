@@ -157,7 +157,7 @@ def test_importing_a_known_framework_makes_a_new_draft_version_that_keeps_role_p
     preview = interchange.parse_file(export_csv(spec).encode(), "next.csv")
     plan = interchange.plan_import(session, preview)
     assert not plan.is_new_framework and plan.base.id == published.id
-    assert plan.version_label == "1.1"
+    assert plan.version_label == "1.2"
     assert any("PER-04 is not in the file" in note for note in plan.notes)
     draft = interchange.write_import(session, preview, actor=None)
     assert (draft.version, draft.status, draft.based_on_id) == (2, "draft", published.id)
@@ -176,7 +176,7 @@ def test_no_import_while_a_draft_is_open(session):
     preview = interchange.parse_file(export_csv(default_spec()).encode(), "again.csv")
     with pytest.raises(ConflictError) as caught:
         interchange.write_import(session, preview, actor=None)
-    assert "already has a draft (version 1.1)" in caught.value.problems[0]
+    assert "already has a draft (version 1.2)" in caught.value.problems[0]
     assert row_counts(session) == before
 
 

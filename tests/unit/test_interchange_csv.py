@@ -67,7 +67,7 @@ def test_our_export_follows_moodles_column_layout():
     assert competency[3].startswith("<p>") and "\n" in competency[3]
     assert (
         '<dl class="proficio-attributes">' in competency[3]
-        and "<dt>e-CF</dt><dd>B.1</dd>" in competency[3]
+        and "<dt>PMI Talent Triangle</dt><dd>Business Acumen</dd>" in competency[3]
     )
     assert (indicator[0], indicator[1]) == ("TEC-01", "TEC-01.L1")
     assert competency[11] == default_spec().competency_by_uuid()[competency[11]].uuid

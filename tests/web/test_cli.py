@@ -86,7 +86,7 @@ def test_competencies_list_json_has_the_material_split(runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["framework"]["name"] == "Proficio IT Project Manager Framework"
-    assert data["framework"]["version"] == "1.0"
+    assert data["framework"]["version"] == "1.1"
     names = {c["code"]: c["name"] for c in data["competencies"]}
     assert all({"code", "name", "area"} <= set(c) for c in data["competencies"])
     itpm = next(p for p in data["role_profiles"] if p["name"] == "IT Project Manager")

@@ -37,7 +37,7 @@ def test_import_esco_prints_the_figures_as_json(runner, esco_dir):
         "optional": 46,
         "mapped": summary["mapped"],
         "unmapped": 67 - summary["mapped"],
-        "draft_version": "1.1",
+        "draft_version": "1.2",
     }
     assert summary["mapped"] >= 50
 

@@ -102,12 +102,12 @@ def test_a_bad_file_exits_non_zero_prints_each_problem_and_writes_nothing(
 def test_seed_demo_adds_one_labelled_demo_draft_once(runner, db_session):
     first = runner.invoke(args=["seed", "--demo"])
     assert first.exit_code == 0, first.output
-    assert "Demo draft version 1.1 (demo draft)" in first.output
+    assert "Demo draft version 1.2 (demo draft)" in first.output
     again = runner.invoke(args=["seed", "--demo"])
     assert again.exit_code == 0 and "Demo draft" not in again.output
     drafts = db_session.scalars(sa.select(Framework).where(Framework.status == "draft")).all()
     assert len(drafts) == 1
-    assert drafts[0].version_label == "1.1 (demo draft)"
+    assert drafts[0].version_label == "1.2 (demo draft)"
     assert drafts[0].change_note.startswith("Demo draft with a synthetic change")
 
 
