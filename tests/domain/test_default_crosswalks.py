@@ -105,3 +105,13 @@ def test_a_database_seeded_with_1_0_gets_1_1_and_its_assessments_keep_1_0(sessio
         .select_from(Competency)
         .where(Competency.framework_id == upgraded.id)
     ) == len(old.competencies)
+
+
+def test_the_case_export_names_esco_as_the_source_of_its_uris(session):
+    from competencies.interchange import export_framework
+
+    framework, _ = seed_default_framework(session)
+    text = export_framework(load_framework_tree(session, framework.id), "case").text
+    assert "ESCO v1.1.1, European Commission, https://esco.ec.europa.eu (CC BY 4.0)" in text
+    assert "Crosswalk to ESCO (source: ESCO v1.1.1" in text
+    assert "SFIA kind: generic attribute" in text and "e-CF levels: 4-5" in text
