@@ -42,29 +42,27 @@ def claim(
 ) -> bool:
     """Claim ``milestones[0]`` (and mark the less urgent ``milestones[1:]`` as passed, so they
     never follow it); False when another run claimed it first."""
+    if not _insert_once(session, kind, subject_key, milestones[0], recipient_id):
+        return False
+    for passed in milestones[1:]:
+        _insert_once(session, kind, subject_key, passed, recipient_id)
+    return True
+
+
+def _insert_once(
+    session: Session, kind: str, subject_key: str, milestone: str, recipient_id: int
+) -> bool:
+    """Add the row in a savepoint; False (and nothing added) when it exists already."""
     try:
         with session.begin_nested():
             session.add(
                 SentReminder(
                     kind=kind,
                     subject_key=subject_key,
-                    milestone=milestones[0],
+                    milestone=milestone,
                     recipient_id=recipient_id,
                 )
             )
     except IntegrityError:
         return False
-    for passed in milestones[1:]:
-        try:
-            with session.begin_nested():
-                session.add(
-                    SentReminder(
-                        kind=kind,
-                        subject_key=subject_key,
-                        milestone=passed,
-                        recipient_id=recipient_id,
-                    )
-                )
-        except IntegrityError:
-            continue
     return True

@@ -7,23 +7,9 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from core.users import EMAIL_MAX_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
-        "Email",
-        validators=[
-            DataRequired(message="Enter your email address."),
-            Length(max=254),
-            Email(message="Enter a valid email address."),
-        ],
-    )
-    password = PasswordField(
-        "Password", validators=[DataRequired(message="Enter your password."), Length(max=256)]
-    )
-    remember = BooleanField("Keep me signed in on this device")
-
-
-class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
+def _own_email_field() -> EmailField:
+    """The person's own e-mail address, as they sign in with it."""
+    return EmailField(
         "Email",
         validators=[
             DataRequired(message="Enter your email address."),
@@ -31,6 +17,18 @@ class ForgotPasswordForm(FlaskForm):
             Email(message="Enter a valid email address."),
         ],
     )
+
+
+class LoginForm(FlaskForm):
+    email = _own_email_field()
+    password = PasswordField(
+        "Password", validators=[DataRequired(message="Enter your password."), Length(max=256)]
+    )
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _own_email_field()
 
 
 class NewPasswordForm(FlaskForm):
