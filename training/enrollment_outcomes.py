@@ -74,7 +74,12 @@ def _record_history(
     existing = session.scalar(
         sa.select(HistoryEnrollment).where(HistoryEnrollment.enrollment_id == enrollment.id)
     )
-    if existing is not None:
+    if existing is not None and not existing.is_completed:
+        # An earlier drop-out of this enrollment, taken up again and finished: the drop stays
+        # in the history on its own, the completion is recorded below.
+        existing.enrollment_id = None
+        session.flush()
+    elif existing is not None:
         return
     role, items = person_standings(session, enrollment.person)
     needs = {s.code: s for s in items}
@@ -102,8 +107,41 @@ def _record_history(
     session.add(record)
 
 
+def record_drop_outs(session: Session) -> int:
+    """Copy trainings people started and then dropped into the history; returns how many.
+
+    The model learns only from completions, but a drop is an outcome too: the popularity
+    signals and any later model of who finishes what need it. Once per drop.
+    """
+    dropped = session.scalars(
+        sa.select(Enrollment).where(
+            Enrollment.status == EnrollmentStatus.DROPPED,
+            Enrollment.started_at.is_not(None),
+            Enrollment.dropped_at.is_not(None),
+            ~sa.exists().where(HistoryEnrollment.enrollment_id == Enrollment.id),
+        )
+    ).all()
+    for enrollment in dropped:
+        session.add(
+            HistoryEnrollment(
+                subject_key=subject_key_for(enrollment.person_id),
+                enrollment_id=enrollment.id,
+                training_id=enrollment.training_id,
+                is_completed=False,
+                ended_at=enrollment.dropped_at,
+                rating=enrollment.rating,
+                source="drop",
+                is_synthetic=enrollment.is_synthetic,
+            )
+        )
+    session.flush()
+    return len(dropped)
+
+
 def refresh_outcomes(session: Session) -> int:
-    """Re-derive every completed enrollment whose outcome is still pending; returns how many."""
+    """Re-derive every completed enrollment whose outcome is still pending, and record new
+    drop-outs; returns how many completed outcomes became known."""
+    record_drop_outs(session)
     pending = session.scalars(
         sa.select(Enrollment)
         .where(

@@ -248,3 +248,33 @@ def test_submitted_assessment_levels_feed_the_recommender_history(session, frame
         sa.select(LevelObservation.competency_code, LevelObservation.level, LevelObservation.kind)
     ).all()
     assert sorted(rows) == [("DEL-01", 2, "self"), ("LEA-01", 3, "self")]
+
+
+def test_drop_outs_enter_the_history_once_and_a_later_completion_too(session, framework):
+    person = make_user(session)
+    now = utcnow()
+    observe_levels(session, person, {"DEL-01": 1}, now - timedelta(days=200))
+    enrollment = plan_training(session, person, make_training(session, weights={"DEL-01": 1.0}))
+    change_enrollment_status(
+        session, enrollment, "in_progress", person, at=now - timedelta(days=150)
+    )
+    change_enrollment_status(session, enrollment, "dropped", person, at=now - timedelta(days=140))
+    refresh_outcomes(session)
+    refresh_outcomes(session)
+    drops = session.scalars(sa.select(HistoryEnrollment)).all()
+    assert [(d.is_completed, d.source, d.enrollment_id) for d in drops] == [
+        (False, "drop", enrollment.id)
+    ]
+    assert drops[0].subject_key == f"user:{person.id}" and not drops[0].outcomes
+    change_enrollment_status(session, enrollment, "planned", person)
+    change_enrollment_status(
+        session, enrollment, "in_progress", person, at=now - timedelta(days=60)
+    )
+    change_enrollment_status(session, enrollment, "completed", person, at=now - timedelta(days=30))
+    observe_levels(session, person, {"DEL-01": 2}, now - timedelta(days=5))
+    assert refresh_outcomes(session) == 1
+    rows = session.scalars(sa.select(HistoryEnrollment).order_by(HistoryEnrollment.id)).all()
+    assert [(r.is_completed, r.source, r.enrollment_id) for r in rows] == [
+        (False, "drop", None),
+        (True, "assessment", enrollment.id),
+    ]
