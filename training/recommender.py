@@ -21,10 +21,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler, TargetEncoder
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from training.features import (
@@ -115,14 +116,24 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None):  # noqa: N803
         """Fit the pipeline; ``groups`` (the person of each row) drives the cross-fitting."""
-        features = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y)
-        n_categorical = len(CATEGORICAL_FEATURES)
+        features, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        if len(np.unique(y)) > 2:
+            raise ValueError(
+                "Only binary classification is supported: GapClosingModel predicts a rise or none"
+            )
+        # The identities lead the feature layout (training.pairs); narrower inputs (the generic
+        # estimator checks) encode as many leading columns as there are.
+        n_categorical = min(len(CATEGORICAL_FEATURES), features.shape[1])
+        self.n_categorical_ = n_categorical
         folds = min(5, len(np.unique(groups))) if groups is not None else 5
         splits = (
             list(GroupKFold(n_splits=folds).split(features, y, groups))
             if groups is not None and folds >= 2
-            else 5
+            # Seeded, so that the same rows always give the same model.
+            else list(
+                StratifiedKFold(5, shuffle=True, random_state=self.random_state).split(features, y)
+            )
         )
         encoder = TargetEncoder(target_type="binary", cv=splits)
         self.pipeline_ = Pipeline(
@@ -143,6 +154,8 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
         self.pipeline_.named_steps["encode"].transformers_[0][1].cv = 5
         self.classes_ = self.pipeline_.classes_
         self.n_features_in_ = features.shape[1]
+        final = self.pipeline_.named_steps["trees"]
+        self.n_iter_ = int(getattr(final, "n_iter_", self.max_iter))
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
@@ -153,9 +166,9 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
         time over a 500-training catalogue.
         """
         check_is_fitted(self, "pipeline_")
-        features = np.asarray(X, dtype=np.float64)
+        features = validate_data(self, X, reset=False, dtype=np.float64)
         encoder = self.pipeline_.named_steps["encode"].transformers_[0][1]
-        n_categorical = len(CATEGORICAL_FEATURES)
+        n_categorical = getattr(self, "n_categorical_", len(CATEGORICAL_FEATURES))
         encoded = np.empty((len(features), n_categorical))
         for j in range(n_categorical):
             categories = np.asarray(encoder.categories_[j], dtype=np.float64)
@@ -169,7 +182,13 @@ class GapClosingModel(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """1 where a rise is more likely than not."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
 
 
 class ColdStartScorer(BaseEstimator):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tests.unit.toy import CODES, catalogue, history_where, person
 from training.features import empty_history, reach_and_stretch
@@ -183,3 +184,16 @@ def test_calibrated_chances_stay_probabilities_and_keep_the_order_of_courses():
     chances = recommender.chances(who, items)[:, 0]
     assert ((chances >= 0) & (chances <= 1)).all()
     assert chances[0] > chances[2] > chances[1]
+
+
+@parametrize_with_checks(
+    [GapClosingModel(max_iter=10), GapClosingModel(estimator="blend", max_iter=10)],
+    expected_failed_checks=lambda estimator: {
+        "check_classifiers_train": (
+            "the leading columns are identities encoded by their outcome rate; on the check's "
+            "continuous data every value is a new identity, so its accuracy bar cannot be met"
+        )
+    },
+)
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
