@@ -40,7 +40,7 @@ def test_hr_imports_ict_project_manager_decides_and_sees_the_next_version_s_diff
     page.get_by_label("Follow ESCO for Conflict management").check()
     page.get_by_label("perform risk analysis", exact=True).select_option("add")
     screenshot(page, "esco-import-review")
-    page.get_by_role("button", name="Save the choices").click()
+    page.get_by_role("button", name="Save the choices").first.click()
     expect(page.get_by_text("Saved: 1 added")).to_be_visible()
 
     # The next ESCO version (v1.2 file naming) moves conflict management to optional.

@@ -143,3 +143,28 @@ def test_a_foreign_file_name_is_refused(hr_client, esco_files):
 def test_candidates_cannot_import(candidate_client, esco_files):
     assert candidate_client.get("/framework/import/esco").status_code == 403
     assert _upload(candidate_client, esco_files).status_code == 403
+
+
+def test_hr_changes_a_mapped_skill_and_the_esco_profile_follows(hr_client, db_session, esco_files):
+    """The mapping is HR's: a mapped skill can move to another competency or be left out."""
+    location = _upload(hr_client, esco_files).headers["Location"]
+    done = hr_client.post(location.split("?")[0], data={"occupation": ICT_PM, "esco_version": ""})
+    review_url = done.headers["Location"]
+    db_session.expire_all()
+    record = db_session.scalar(sa.select(EscoImport))
+    draft = load_framework_tree(db_session, record.draft_id)
+    by_code = {c.code: c for c in draft.competencies}
+    conflict = "http://data.europa.eu/esco/skill/0ee94af1-b445-4973-9c3f-459fab250342"
+    budgets = "http://data.europa.eu/esco/skill/21c5790c-0930-4d74-b3b0-84caf5af12ea"
+    saved = hr_client.post(
+        review_url, data={f"skill:{conflict}": by_code["LEA-03"].uuid, f"skill:{budgets}": "skip"}
+    )
+    assert saved.status_code == 303
+    db_session.expire_all()
+    draft = load_framework_tree(db_session, record.draft_id)
+    esco = next(p for p in draft.role_profiles if p.code == record.role_code)
+    required = {r.competency.code: r.requirement for r in esco.requirements}
+    assert required["LEA-03"] == "must" and "LEA-04" not in required
+    assert "STR-02" not in required  # manage budgets was its only skill
+    page = hr_client.get(review_url).get_data(as_text=True)
+    assert "Mapped skills (50)" in page  # 51 less the one left out
