@@ -437,7 +437,7 @@ def reminders_cli() -> None:
 )
 def send_reminders_command(today) -> None:
     """Send the reminders due today that no earlier run sent."""
-    from webapp.reminders import send_due_reminders
+    from webapp.tasks import send_due_reminders
 
     counts = send_due_reminders(current_app._get_current_object(), today.date() if today else None)
     total = sum(counts.values())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -230,12 +231,32 @@ def weekly_recommender_retrain() -> dict[str, Any]:
     return retrain_recommender(_app())
 
 
+def send_due_reminders(app: Flask, today: date | None = None) -> dict[str, int]:
+    """Claim today's due reminders, commit the claims, then queue one mail each; the counts
+    per kind (a reminder another run claimed is neither counted nor sent here). Outside a
+    request, links in the mails start with PUBLIC_URL."""
+    from plans.reminders import claim_due_reminders
+    from webapp.extensions import db
+    from webapp.reminders import TEMPLATES, reminder_mail
+
+    today = today or utcnow().date()
+    with app.app_context(), app.test_request_context(base_url=app.config["PUBLIC_URL"]):
+        reminders = claim_due_reminders(db.session, today)
+        mails = [reminder_mail(r) for r in reminders]
+        db.session.commit()
+        for mail in mails:
+            enqueue_mail(app, mail)
+        db.session.remove()
+    counts = {kind: 0 for kind in TEMPLATES}
+    for reminder in reminders:
+        counts[reminder.kind] += 1
+    return counts
+
+
 @huey.periodic_task(crontab(hour="6", minute="15"))
 def daily_reminders() -> dict[str, int]:
     """Every morning 06:15 (consumer time): certifications, goals and rating sheets that are
     due a reminder; each reminder goes out once however often this runs."""
-    from webapp.reminders import send_due_reminders
-
     counts = send_due_reminders(_app())
     log.info("reminders sent: %s", counts)
     return counts

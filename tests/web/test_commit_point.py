@@ -189,7 +189,8 @@ def test_a_refused_admin_form_writes_no_user(admin_client, db_session):
 ALLOWED = {
     "webapp/transactions.py": "the request's one commit point",
     "webapp/cli.py": "one_transaction(), a command's one commit point",
-    "webapp/tasks.py": "a Huey job owns its session and commits its progress per plan",
+    "webapp/tasks.py": "a Huey job owns its session and commits its progress per plan, or "
+    "its reminder claims before queueing their mails",
 }
 COMMITS = re.compile(r"\.(commit|rollback)\(")
 

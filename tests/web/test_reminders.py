@@ -16,7 +16,7 @@ from core.reminders import SentReminder
 from core.users import get_user_by_email
 from plans.reminders import claim_due_reminders
 from tests.factories import approved_plan, make_project, target
-from webapp.reminders import send_due_reminders
+from webapp.tasks import send_due_reminders
 
 TODAY = date(2027, 3, 1)
 
