@@ -93,6 +93,7 @@ def seed_command(demo: bool) -> None:
         )
     state = "loaded" if created else "already present"
     click.echo(f"Framework {framework.name} v{framework.version_label}: {state}.")
+    _say_if_the_upgrade_waits(framework)
     if demo_draft is not None:
         click.echo(
             f"Demo draft version {demo_draft.version_label} (synthetic change, not published) "
@@ -120,6 +121,20 @@ def seed_command(demo: bool) -> None:
         for person, _ in people:
             click.echo(
                 f"  {person.email.ljust(width)}  {person.role.label.ljust(14)}  {DEMO_PASSWORD}"
+            )
+
+
+def _say_if_the_upgrade_waits(framework) -> None:
+    """The default framework's newer version is not published over an open draft: say so."""
+    from competencies.drafts import draft_of
+    from competencies.services import read_default_framework_data
+
+    newer = str(read_default_framework_data()["framework"].get("version", "1.0"))
+    if framework.version_label == "1.0" and newer != "1.0":
+        if draft_of(db.session, framework.uuid) is not None:
+            click.echo(
+                f"The default framework {newer} corrects its crosswalks, but a draft version is "
+                f"open: publish or delete the draft, then run seed again to get {newer}."
             )
 
 

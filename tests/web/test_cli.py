@@ -113,3 +113,17 @@ def test_competencies_list_without_a_framework_explains(runner):
     result = runner.invoke(args=["competencies", "list"])
     assert result.exit_code != 0
     assert "No framework is published yet" in result.output
+
+
+def test_seed_says_when_an_open_draft_holds_back_the_newer_default_framework(runner, db_session):
+    from competencies.drafts import create_draft
+    from competencies.services import seed_default_framework
+
+    old, _ = seed_default_framework(db_session)
+    old.version_label = "1.0"
+    create_draft(db_session, old, None, note="HR's own change")
+    db_session.commit()
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert "v1.0: already present" in result.output
+    assert "a draft version is open: publish or delete the draft" in result.output

@@ -87,6 +87,11 @@ def test_zip_upload_preview_confirm_and_decide(hr_client, db_session, esco_files
         sa.select(EscoSkillMapping).where(EscoSkillMapping.skill_uri == RISK)
     )
     assert mapping.choice == "add"
+    # The occupation's profile names it in fields of their own, with the attribution.
+    occupation = next(p for p in draft.role_profiles if p.esco_uri == ICT_PM)
+    page = hr_client.get(f"/framework/roles/{occupation.id}").get_data(as_text=True)
+    assert f'href="{ICT_PM}"' in page and "ISCO-08 group</dt>" in page
+    assert "ESCO v1.1.1, European Commission (CC BY 4.0)" in page
 
 
 def test_the_four_csv_files_may_be_uploaded_one_by_one(hr_client, esco_files):
