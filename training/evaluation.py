@@ -44,6 +44,18 @@ import numpy as np
 import sklearn
 
 from competencies.services import read_default_framework_data
+from training.evaluation_gate import gate, outcome_pairs, pair_scores
+from training.evaluation_metrics import (
+    BOOTSTRAP_DRAWS,
+    K,
+    auc,
+    calibration_error,
+    interval,
+    paired_bootstrap,
+    ranking_metrics,
+    reliability,
+    top_k,
+)
 from training.features import CatalogueArrays, OutcomeHistory, PersonVector
 from training.pairs import history_features
 from training.ranking import recommend
@@ -65,13 +77,11 @@ from training.synthetic import (
     shipped_catalogue,
 )
 
-K = 5
 RELEVANT_GAIN = 1.0  # ≈ one must level with a 50 % chance, or one can level for sure
 DEFAULT_SEEDS: tuple[int, ...] = (7, 11, 1, 2, 3)
 BASELINES = ("random", "popularity", "priority_bands", "cold_start", "rise_rate", "logistic")
 METHODS = ("learned", *BASELINES)
 RANKING_METRICS = ("precision@5", "recall@5", "ndcg@5")
-BOOTSTRAP_DRAWS = 1000
 
 GRIDS: dict[str, list[dict[str, Any]]] = {
     # The learned model is the blend of boosted trees and a logistic regression on the same
@@ -122,28 +132,6 @@ def make_ranker(method: str, params: dict[str, Any]):
     if method == "rise_rate":
         return RiseRateRanker(**params)
     raise ValueError(f"unknown method {method!r}")
-
-
-def top_k(scores: np.ndarray, keys: np.ndarray, excluded: np.ndarray, k: int = K) -> np.ndarray:
-    """Row indices of the best ``k`` scores (ties: lower key first), skipping ``excluded``."""
-    scores = np.where(excluded, -np.inf, scores)
-    order = np.lexsort((keys, -scores))
-    order = order[~excluded[order]]
-    return order[:k]
-
-
-def ranking_metrics(
-    chosen: np.ndarray, gains: np.ndarray, relevant: np.ndarray, k: int = K
-) -> tuple[float, float, float]:
-    """(precision@k, recall@k, NDCG@k) of one ranked list; gains are graded relevance."""
-    hits = relevant[chosen]
-    precision = float(hits.sum()) / k
-    recall = float(hits.sum()) / float(relevant.sum())
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = float((gains[chosen] * discounts[: len(chosen)]).sum())
-    ideal = np.sort(gains)[::-1][:k]
-    idcg = float((ideal * discounts[: len(ideal)]).sum())
-    return precision, recall, dcg / idcg if idcg > 0 else 0.0
 
 
 @dataclass
@@ -213,118 +201,6 @@ def observed_cases(
         person = world.person_vector(p, start, history)
         cases.append(Case(person, relevant.astype(float), relevant, excluded))
     return cases
-
-
-def outcome_pairs(
-    world: SyntheticWorld, people: np.ndarray, start: float, end: float
-) -> list[tuple[PersonVector, int, bool]]:
-    """(person as known at ``start``, catalogue row, did a covered gap level rise) for every
-    training ``people`` completed in [start, end) whose next assessment came before ``end``.
-
-    What a deployment sees of its own recommendations: which courses worked for the people
-    who took them. Unlike the observed NDCG it does not reward guessing what people pick.
-    """
-    history = world.history
-    pairs = []
-    for p in people:
-        if world.people.joined_day[p] >= start:
-            continue
-        window = np.flatnonzero(
-            (history.subjects == p)
-            & history.is_completed
-            & (history.days >= start)
-            & (history.days < end)
-            & (history.observed_on < end)
-        )
-        if not len(window):
-            continue
-        person = world.person_vector(p, start, history)
-        for e in window:
-            row = world.catalogue.index_of_key.get(int(history.training_keys[e]))
-            if row is not None:
-                pairs.append((person, row, bool(history.enrollment_success[e])))
-    return pairs
-
-
-def pair_scores(
-    ranker: Any, catalogue: CatalogueArrays, pairs: list[tuple[PersonVector, int, bool]]
-) -> np.ndarray:
-    """The ranker's score of each (person, training) pair."""
-    return np.array([ranker.score(person, catalogue)[row] for person, row, _ in pairs])
-
-
-def auc(scores: np.ndarray, worked: np.ndarray) -> float:
-    """Chance that a course which worked scores above one which did not (ties count half)."""
-    worked = np.asarray(worked, dtype=bool)
-    if len(worked) == 0 or worked.all() or not worked.any():
-        return 0.5
-    from scipy.stats import rankdata
-
-    ranks = rankdata(scores)
-    n_pos, n_neg = int(worked.sum()), int((~worked).sum())
-    return float((ranks[worked].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def outcome_auc(
-    ranker: Any, catalogue: CatalogueArrays, pairs: list[tuple[PersonVector, int, bool]]
-) -> float:
-    """`auc` of the ranker's scores over ``pairs`` (0.5 when there is nothing to tell apart)."""
-    if not pairs:
-        return 0.5
-    return auc(pair_scores(ranker, catalogue, pairs), np.array([ok for _, _, ok in pairs]))
-
-
-GATE_INCUMBENT = "rise_rate"
-GATE_DRAWS = 300
-
-
-def gate(
-    per_seed: Sequence[tuple[dict[str, np.ndarray], np.ndarray]],
-    candidates: Sequence[str],
-    *,
-    incumbent: str = GATE_INCUMBENT,
-    draws: int = GATE_DRAWS,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Which method to serve, from validation outcomes only.
-
-    ``per_seed``: for each seed, (method → score of each validation pair, did it work). The
-    incumbent is the rise-rate count; another method replaces it only when its outcome AUC is
-    higher with the lower end of a paired-bootstrap 95 % interval of the difference above 0 —
-    the same bar the weekly retrain sets a challenger.
-    """
-    rng = np.random.default_rng(seed)
-    mean = {
-        m: float(np.mean([auc(scores[m], worked) for scores, worked in per_seed]))
-        for m in candidates
-    }
-    sampled = {m: np.zeros(draws) for m in candidates}
-    for scores, worked in per_seed:
-        n = len(worked)
-        if n == 0:
-            continue
-        for b in range(draws):
-            pick = rng.integers(0, n, size=n)
-            for m in candidates:
-                sampled[m][b] += auc(scores[m][pick], worked[pick]) / len(per_seed)
-    intervals = {
-        m: _interval(sampled[m] - sampled[incumbent]) for m in candidates if m != incumbent
-    }
-    winners = [m for m, (lo, _) in intervals.items() if lo > 0]
-    served = max(winners, key=lambda m: mean[m]) if winners else incumbent
-    reason = (
-        f"{served} beats {incumbent} on validation outcome AUC "
-        f"(difference {intervals[served][0]:+.3f} to {intervals[served][1]:+.3f})"
-        if served != incumbent
-        else f"no method beats {incumbent} on validation outcome AUC beyond noise"
-    )
-    return {
-        "served": served,
-        "incumbent": incumbent,
-        "reason": reason,
-        "validation_outcome_auc": {m: round(v, 4) for m, v in mean.items()},
-        "auc_diff_vs_incumbent_ci95": intervals,
-    }
 
 
 @dataclass
@@ -401,38 +277,6 @@ def measure_latency(
         "p95": round(float(np.percentile(timings, 95)), 3),
         "samples": len(timings),
     }
-
-
-def calibration_error(chance: np.ndarray, outcome: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error: Σ_bins share × |mean chance − observed rate|."""
-    if len(chance) == 0:
-        return float("nan")
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(chance, edges[1:-1]), 0, bins - 1)
-    total = 0.0
-    for b in range(bins):
-        mine = which == b
-        if mine.any():
-            total += mine.mean() * abs(chance[mine].mean() - outcome[mine].mean())
-    return float(total)
-
-
-def reliability(chance: np.ndarray, outcome: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
-    """Per bin: mean predicted chance, observed rate and row count (for a calibration chart)."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(chance, edges[1:-1]), 0, bins - 1)
-    out = []
-    for b in range(bins):
-        mine = which == b
-        if mine.any():
-            out.append(
-                {
-                    "predicted": round(float(chance[mine].mean()), 4),
-                    "observed": round(float(outcome[mine].mean()), 4),
-                    "rows": int(mine.sum()),
-                }
-            )
-    return out
 
 
 @dataclass
@@ -554,35 +398,6 @@ def _rows_after(history: OutcomeHistory, catalogue: CatalogueArrays, day: float)
     return history.days[history.row_enrollment[keep]] >= day
 
 
-def paired_bootstrap(
-    per_seed: Sequence[dict[str, np.ndarray]], draws: int = BOOTSTRAP_DRAWS, seed: int = 0
-) -> dict[str, np.ndarray]:
-    """Bootstrap means of each method: people resampled within each seed, one draw shared by
-    every method (paired); the statistic is the mean over seeds of the per-seed means.
-
-    ``per_seed``: for each seed, method → (cases,) values on the same cases.
-    Returns method → (draws,) resampled statistics.
-    """
-    rng = np.random.default_rng(seed)
-    names = list(per_seed[0])
-    out = {name: np.zeros(draws) for name in names}
-    for values in per_seed:
-        n = len(next(iter(values.values())))
-        if n == 0:
-            continue
-        picks = rng.integers(0, n, size=(draws, n))
-        for name in names:
-            out[name] += values[name][picks].mean(axis=1) / len(per_seed)
-    return out
-
-
-def _interval(samples: np.ndarray) -> list[float]:
-    return [
-        round(float(np.percentile(samples, 2.5)), 4),
-        round(float(np.percentile(samples, 97.5)), 4),
-    ]
-
-
 def evaluate(
     *,
     n_people: int = 1000,
@@ -625,7 +440,7 @@ def evaluate(
                 mean = float(
                     np.mean([values[m].mean() if len(values[m]) else 0.0 for values in per_seed])
                 )
-                methods[m][key] = {"mean": round(mean, 4), "ci95": _interval(draws[m])}
+                methods[m][key] = {"mean": round(mean, 4), "ci95": interval(draws[m])}
     for m in METHODS:
         methods[m]["coverage"] = round(float(np.mean([run.truth[m].coverage for run in runs])), 4)
 
@@ -671,7 +486,7 @@ def evaluate(
         "best_baseline": best,
         "learned_vs_best": {
             "ratio": round(learned_mean / best_mean, 4) if best_mean else None,
-            "diff_ci95": _interval(difference),
+            "diff_ci95": interval(difference),
         },
         "observed_best_baseline": observed_best,
         "observed_learned_vs_best": {
@@ -682,7 +497,7 @@ def evaluate(
             )
             if methods[observed_best]["observed_ndcg@5"]["mean"]
             else None,
-            "diff_ci95": _interval(observed_difference),
+            "diff_ci95": interval(observed_difference),
         },
         "served": served,
         "served_ndcg@5": methods[served]["ndcg@5"]["mean"],

@@ -7,7 +7,7 @@ import pytest
 
 from competencies.services import read_default_framework_data
 from tests.unit.toy import CODES, catalogue, history_where
-from training.evaluation import calibration_error, paired_bootstrap
+from training.evaluation_metrics import calibration_error, paired_bootstrap
 from training.features import PersonVector
 from training.recommender import PriorityBandRanker, RandomRanker, RiseRateRanker
 from training.synthetic import (
@@ -115,7 +115,7 @@ def test_stress_worlds_change_the_documented_terms():
 
 
 def test_outcome_auc_rewards_telling_courses_that_worked_from_those_that_did_not():
-    from training.evaluation import outcome_auc
+    from training.evaluation_gate import outcome_auc
 
     items = catalogue([{"key": k, "weights": {"PLAN": 0.5}} for k in (1, 2)])
     who = _person(1.0)
@@ -134,7 +134,7 @@ def test_outcome_auc_rewards_telling_courses_that_worked_from_those_that_did_not
 
 
 def test_the_gate_keeps_rise_rate_unless_a_method_beats_it_beyond_noise():
-    from training.evaluation import gate
+    from training.evaluation_gate import gate
 
     rng = np.random.default_rng(0)
     worked = rng.random(400) < 0.5

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from competencies.services import read_default_framework_data
-from training.evaluation import RELEVANT_GAIN, ranking_metrics, top_k
+from training.evaluation import RELEVANT_GAIN
+from training.evaluation_metrics import ranking_metrics, top_k
 from training.features import FORMATS
 from training.synthetic import (
     codes_from_framework,
