@@ -8,7 +8,8 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from competencies.esco import plan_esco_import, write_esco_import
+from competencies.esco import plan_esco_import
+from competencies.esco_draft import write_esco_import
 from competencies.interchange.esco_files import files_from_directory, read_esco
 from competencies.services import load_framework_tree
 from webapp.extensions import db

@@ -3,14 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from competencies.esco import (
-    decide_esco_skills,
-    diff_relations,
-    plan_esco_import,
-    review_esco_import,
-    skill_mappings,
-    write_esco_import,
-)
+from competencies.esco import diff_relations, plan_esco_import, skill_mappings
+from competencies.esco_draft import decide_esco_skills, review_esco_import, write_esco_import
 from competencies.interchange.esco_files import files_from_directory, read_esco
 from competencies.models import EscoImport, Framework, FrameworkStatus
 from competencies.services import current_framework, load_framework_tree, seed_default_framework

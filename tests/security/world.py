@@ -613,7 +613,7 @@ ESCO_FILES = {
 
 def _esco_ids(world: World) -> dict[str, object]:
     """An ESCO upload of HR's (its preview token) and an import written into the draft."""
-    from competencies.esco import write_esco_import
+    from competencies.esco_draft import write_esco_import
     from competencies.interchange.esco_files import read_esco
     from webapp.extensions import db
 

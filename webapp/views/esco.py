@@ -12,10 +12,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from competencies.esco import (
+from competencies.esco import plan_esco_import
+from competencies.esco_draft import (
     decide_esco_skills,
     get_esco_import,
-    plan_esco_import,
     review_esco_import,
     write_esco_import,
 )
